@@ -1,0 +1,428 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import compress from '@fastify/compress';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import { latestMigration } from '../db/index.js';
+import {
+  ERROR_CODES,
+  MethodNotAllowedError,
+  RouteNotFoundError,
+  UnauthorizedError,
+} from '../internal/errors.js';
+import { type Logger, redactUrl } from '../internal/logger.js';
+import { OPERATIONS, type Operation, routePath } from '../operations/index.js';
+import type { Services } from '../services/index.js';
+import { type Authenticator, createAuthenticator } from './auth.js';
+import { PROBLEM_CONTENT_TYPE, type Problem, ProblemSchema, toAppError, toProblem } from './problem.js';
+
+export type BuildAppOptions = {
+  /** Operations to serve (default: all). Tests add their own. */
+  operations?: readonly Operation[];
+  /** Clock for handlers and limits (tests). */
+  now?: () => number;
+};
+
+export type App = FastifyInstance & { authenticator: Authenticator };
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+const MAX_PARAM_LENGTH = 200;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    keyId?: string;
+  }
+}
+
+/** Compile a Fastify route pattern into a matcher (for telling 405 from 404). */
+function patternToRegExp(url: string): RegExp {
+  const escaped = url
+    .split('/')
+    .map((seg) => {
+      if (seg === '*') return '.*';
+      if (seg.startsWith(':')) return '[^/]+';
+      return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('/');
+  return new RegExp(`^${escaped}/?$`);
+}
+
+function sendProblem(reply: FastifyReply, problem: Problem, headers?: Record<string, string>): FastifyReply {
+  if (headers) reply.headers(headers);
+  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+}
+
+function weakEtag(payload: string | Buffer): string {
+  return `W/"${createHash('sha1').update(payload).digest('base64url')}"`;
+}
+
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  const bare = etag.slice(2);
+  return header.split(',').some((t) => {
+    const v = t.trim();
+    return v === etag || v === bare || `W/${v}` === etag;
+  });
+}
+
+/**
+ * Build the HTTP API: operations from the registry, OpenAPI + docs, health, metrics, problem
+ * documents for every error, request ids, access log, CORS, security headers, compression.
+ */
+export async function buildApp(services: Services, options: BuildAppOptions = {}): Promise<App> {
+  const { config, logger, metrics } = services.common;
+  const operations = options.operations ?? OPERATIONS;
+  const now = options.now ?? Date.now;
+  const clock = { now };
+
+  const app = Fastify({
+    loggerInstance: logger,
+    // One access-log line per request is written in onResponse; Fastify's two lines are off.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+    },
+    requestIdHeader: false,
+    bodyLimit: config.bodyLimitBytes,
+    requestTimeout: config.requestTimeoutMs,
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    ajv: { customOptions: { allErrors: true } },
+    // Malformed HTTP (oversized headers, bad framing) never reaches Fastify's routing: answer it
+    // here with a problem document instead of Node's bare status line.
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
+      if (!socket.writable) return socket.destroy();
+      const status =
+        err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      const code = status === 431 ? 'HEADERS_TOO_LARGE' : status === 408 ? 'REQUEST_TIMEOUT' : 'BAD_REQUEST';
+      const body = JSON.stringify({
+        type: `urn:sextant:error:${code}`,
+        title:
+          status === 431 ? 'Request headers too large' : status === 408 ? 'Request timeout' : 'Bad request',
+        status,
+        detail: status === 431 ? 'request headers exceed the server limit' : 'malformed HTTP request',
+        code,
+        requestId: randomUUID(),
+        retryable: status === 408,
+      });
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\n` +
+          `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    },
+  }) as unknown as App;
+
+  // JSON only: a text/plain body is a 415, not a string handed to a handler.
+  app.removeContentTypeParser('text/plain');
+
+  // Every route, for telling "wrong method" (405) from "no such path" (404).
+  const routeTable: { re: RegExp; methods: Set<string> }[] = [];
+  app.addHook('onRoute', (route) => {
+    // CORS answers OPTIONS on every path through a wildcard route: not a real route.
+    if (route.url === '*' || route.url === '/*') return;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const re = patternToRegExp(route.url);
+    const existing = routeTable.find((r) => r.re.source === re.source);
+    if (existing) for (const m of methods) existing.methods.add(m);
+    else routeTable.push({ re, methods: new Set(methods) });
+  });
+
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    metrics.inFlight.inc();
+    done();
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    metrics.inFlight.dec();
+    const route = request.routeOptions.url ?? '(unmatched)';
+    const seconds = reply.elapsedTime / 1000;
+    metrics.observeRequest(request.method, route, reply.statusCode, seconds);
+    if (config.accessLog) {
+      request.log.info(
+        {
+          method: request.method,
+          url: redactUrl(request.url),
+          route,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 100) / 100,
+          ip: request.ip,
+          key: request.keyId,
+        },
+        'request',
+      );
+    }
+    done();
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+    }
+    return sendProblem(reply, toProblem(appError, request.id), appError.headers);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = new Set<string>();
+    for (const r of routeTable) if (r.re.test(path)) for (const m of r.methods) allowed.add(m);
+    if (allowed.size > 0 && !allowed.has(request.method)) {
+      const allow = [...allowed].sort().join(', ');
+      const err = new MethodNotAllowedError(
+        `${request.method} is not allowed on this path; allowed: ${allow}`,
+      );
+      return sendProblem(reply, toProblem(err, request.id), { allow });
+    }
+    return sendProblem(
+      reply,
+      toProblem(new RouteNotFoundError(`no route for ${request.method} ${path.slice(0, 200)}`), request.id),
+    );
+  });
+
+  await app.register(helmet, {
+    // The API serves JSON; the docs page gets its own CSP from swagger-ui (staticCSP).
+    contentSecurityPolicy: false,
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+    crossOriginEmbedderPolicy: false,
+  });
+  if (config.corsOriginList !== false) {
+    await app.register(cors, {
+      origin: config.corsOriginList === '*' ? '*' : [...config.corsOriginList],
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['content-type', 'authorization', 'x-api-key', 'x-request-id', 'if-none-match'],
+      exposedHeaders: [
+        'x-request-id',
+        'ratelimit-limit',
+        'ratelimit-remaining',
+        'ratelimit-reset',
+        'retry-after',
+        'etag',
+      ],
+      maxAge: 600,
+    });
+  }
+  await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip', 'deflate'] });
+
+  app.addSchema(ProblemSchema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Sextant API',
+        version: services.common.version,
+        description: [
+          'Real-time prices, trading signals and on-chain insights from one API.',
+          '',
+          '**Authentication**: send your key as `x-api-key: sxt_…` or `Authorization: Bearer sxt_…`. Public read endpoints also work without a key at a low per-IP limit.',
+          '',
+          '**Rate limits**: every limited response carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds); a `429` adds `Retry-After`.',
+          '',
+          `**Errors** are RFC 9457 problem documents (\`application/problem+json\`) with a stable \`code\`: ${ERROR_CODES.map((e) => `\`${e.code}\` (${e.status})`).join(', ')}.`,
+        ].join('\n'),
+        license: { name: 'MIT', identifier: 'MIT' },
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'Sextant API key (sxt_…)' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'The same API key as a bearer token' },
+        },
+      },
+      tags: [
+        { name: 'system', description: 'Health, readiness and server status' },
+        { name: 'account', description: 'Your API key and its usage' },
+      ],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true } });
+
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Liveness',
+        description: 'Answers 200 while the process runs. Does not check dependencies (see /readyz).',
+        response: {
+          200: {
+            type: 'object',
+            properties: { status: { type: 'string', const: 'ok' } },
+            required: ['status'],
+          },
+        },
+      },
+    },
+    (_req, reply) => {
+      reply.header('cache-control', 'no-store');
+      return { status: 'ok' };
+    },
+  );
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Readiness',
+        description:
+          'Answers 200 when the database answers, all migrations are applied and Redis (when configured) answers; 503 otherwise, with the failing check named.',
+      },
+    },
+    async (_req, reply) => {
+      const checks: Record<string, { ok: boolean; detail?: string; ms?: number }> = {};
+      const t0 = performance.now();
+      try {
+        await services.db.ping();
+        checks.database = { ok: true, ms: Math.round(performance.now() - t0) };
+      } catch (err) {
+        checks.database = { ok: false, detail: `database unreachable: ${(err as Error).message}` };
+      }
+      if (checks.database.ok) {
+        try {
+          const rows = await services.db.query<{ v: number | null }>(
+            'select max(version) as v from schema_migrations',
+          );
+          const current = rows[0]?.v ?? 0;
+          const latest = latestMigration();
+          checks.migrations =
+            current >= latest
+              ? { ok: true }
+              : { ok: false, detail: `schema at ${current}, expected ${latest}` };
+        } catch {
+          checks.migrations = { ok: false, detail: 'migrations table missing' };
+        }
+      }
+      if (services.redis) {
+        const t1 = performance.now();
+        try {
+          await services.redis.ping();
+          checks.redis = { ok: true, ms: Math.round(performance.now() - t1) };
+        } catch (err) {
+          checks.redis = { ok: false, detail: `redis unreachable: ${(err as Error).message}` };
+        }
+      }
+      const ok = Object.values(checks).every((c) => c.ok) && !services.common.shutdown.isShuttingDown;
+      reply.code(ok ? 200 : 503).header('cache-control', 'no-store');
+      return { status: ok ? 'ready' : 'not_ready', checks };
+    },
+  );
+
+  if (config.metricsPort === 0) {
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      if (config.metricsToken && request.headers.authorization !== `Bearer ${config.metricsToken}`) {
+        throw new UnauthorizedError('metrics need Authorization: Bearer <METRICS_TOKEN>');
+      }
+      reply.type(services.common.metrics.registry.contentType).header('cache-control', 'no-store');
+      return services.common.metrics.registry.metrics();
+    });
+  }
+
+  const authenticator = createAuthenticator(services);
+  app.decorate('authenticator', authenticator);
+  app.addHook('onClose', () => authenticator.close());
+
+  for (const op of operations) registerOperation(app, services, authenticator, op, clock);
+
+  await app.ready();
+  return app;
+}
+
+function registerOperation(
+  app: FastifyInstance,
+  services: Services,
+  authenticator: Authenticator,
+  op: Operation,
+  clock: { now: () => number },
+): void {
+  const security: Record<string, string[]>[] = op.auth.anonymous
+    ? [{}, { apiKey: [] }, { bearer: [] }]
+    : [{ apiKey: [] }, { bearer: [] }];
+  const problemRef = { $ref: 'Problem#' };
+  const cacheControl =
+    op.cache === 'no-store' ? 'no-store' : `${op.cache.visibility}, max-age=${op.cache.maxAgeSeconds}`;
+  const cacheable = op.method === 'GET' && op.cache !== 'no-store';
+
+  app.route({
+    method: op.method,
+    url: routePath(op),
+    schema: {
+      operationId: op.id,
+      summary: op.summary,
+      description: `${op.description}\n\n**Auth**: ${op.auth.anonymous ? 'optional (anonymous allowed at a low per-IP limit)' : 'API key required'}${op.auth.scope ? `; scope \`${op.auth.scope}\`` : ''}.`,
+      tags: op.tags,
+      security,
+      ...(op.params ? { params: op.params } : {}),
+      ...(op.query ? { querystring: op.query } : {}),
+      ...(op.body ? { body: op.body } : {}),
+      response: {
+        200: op.response,
+        '4xx': {
+          description: 'Client error (problem document)',
+          content: { 'application/problem+json': { schema: problemRef } },
+        },
+        '5xx': {
+          description: 'Server error (problem document)',
+          content: { 'application/problem+json': { schema: problemRef } },
+        },
+      },
+    },
+    onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
+      const { auth, limit } = await authenticator.authenticate(
+        request.headers,
+        request.ip,
+        op.auth,
+        clock.now(),
+      );
+      if (auth.type === 'key') request.keyId = auth.key.id;
+      (request as FastifyRequest & { auth: typeof auth }).auth = auth;
+      reply.headers({
+        'ratelimit-limit': limit.limit,
+        'ratelimit-remaining': limit.remaining,
+        'ratelimit-reset': limit.resetSeconds,
+      });
+    },
+    ...(cacheable
+      ? {
+          onSend: (
+            request: FastifyRequest,
+            reply: FastifyReply,
+            payload: unknown,
+            done: (err: null, p?: unknown) => void,
+          ) => {
+            if (reply.statusCode !== 200 || (typeof payload !== 'string' && !Buffer.isBuffer(payload)))
+              return done(null, payload);
+            const etag = weakEtag(payload);
+            reply.header('etag', etag);
+            if (etagMatches(request.headers['if-none-match'], etag)) {
+              reply.code(304);
+              return done(null, '');
+            }
+            done(null, payload);
+          },
+        }
+      : {}),
+    handler: async (request, reply) => {
+      reply.header('cache-control', cacheControl);
+      const auth = (request as FastifyRequest & { auth: Parameters<Operation['handler']>[1]['auth'] }).auth;
+      return op.handler(
+        { params: request.params, query: request.query, body: request.body },
+        { services, auth, requestId: request.id, log: request.log as Logger, now: clock.now() },
+      );
+    },
+  });
+}

@@ -1,0 +1,158 @@
+import {
+  ForbiddenError,
+  InvalidApiKeyError,
+  QuotaExceededError,
+  RateLimitedError,
+  RevokedApiKeyError,
+  UnauthorizedError,
+} from '../internal/errors.js';
+import { type ApiKey, hashSecret, looksLikeSecret } from '../keys/index.js';
+import type { AuthInfo, AuthPolicy } from '../operations/index.js';
+import type { Services } from '../services/index.js';
+
+const KEY_CACHE_TTL_MS = 60_000; // Fallback bound on a stale entry; revocations also invalidate via the bus.
+const KEY_CACHE_MAX_ENTRIES = 10_000;
+const MINUTE_MS = 60_000;
+const REVOKED_TOPIC = 'keys.revoked';
+
+/** Rate-limit state of one request, sent as RateLimit-* headers. */
+export type LimitState = { limit: number; remaining: number; resetSeconds: number };
+
+export type Authenticator = {
+  /**
+   * Identify the caller, enforce the operation's policy, the per-minute limit and the monthly
+   * quota. Throws the matching 401/403/429 error; on success returns who called and the limit state.
+   */
+  authenticate(
+    headers: Record<string, string | string[] | undefined>,
+    ip: string,
+    policy: AuthPolicy,
+    nowMs: number,
+  ): Promise<{ auth: AuthInfo; limit: LimitState }>;
+  /** Announce a revocation to every process on the bus (and drop it from this cache). */
+  announceRevoked(keyId: string): void;
+  close(): void;
+};
+
+function presentedSecret(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const x = headers['x-api-key'];
+  if (typeof x === 'string' && x.length > 0) return x.trim();
+  const a = headers.authorization;
+  if (typeof a === 'string' && a.length > 7 && a.slice(0, 7).toLowerCase() === 'bearer ')
+    return a.slice(7).trim();
+  return undefined;
+}
+
+function endOfMonthMs(nowMs: number): number {
+  const d = new Date(nowMs);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+}
+
+export function createAuthenticator(services: Services): Authenticator {
+  const { config, bus, metrics } = services.common;
+  // Secret hash → key (or null for an unknown, well-formed secret).
+  const cache = new Map<string, { key: ApiKey | null; expiresAt: number }>();
+  const unsubscribe = bus.subscribe(REVOKED_TOPIC, (message) => {
+    const id = (message as { id?: unknown }).id;
+    for (const [h, entry] of cache) if (entry.key?.id === id) cache.delete(h);
+  });
+
+  async function resolveKey(secret: string, nowMs: number): Promise<ApiKey | null> {
+    const hash = hashSecret(secret);
+    const hit = cache.get(hash);
+    if (hit !== undefined && hit.expiresAt > nowMs) return hit.key;
+    const key = await services.keys.findBySecret(secret);
+    if (cache.size >= KEY_CACHE_MAX_ENTRIES) cache.clear();
+    cache.set(hash, { key, expiresAt: nowMs + KEY_CACHE_TTL_MS });
+    if (key && !key.revokedAt) {
+      // Seed this month's quota counter from stored usage (a no-op if the counter already exists).
+      const limits = config.tiers[key.tier];
+      if (limits.monthlyQuota > 0) {
+        const month = new Date(nowMs).toISOString().slice(0, 7);
+        const used = await services.usage.monthTotal(key.id, nowMs);
+        await services.counters.seed(`q:${key.id}:${month}`, used, endOfMonthMs(nowMs) - nowMs + 86_400_000);
+      }
+    }
+    return key;
+  }
+
+  async function hit(
+    counterKey: string,
+    limit: number,
+    nowMs: number,
+  ): Promise<LimitState & { count: number }> {
+    const windowStart = nowMs - (nowMs % MINUTE_MS);
+    const windowEnd = windowStart + MINUTE_MS;
+    const r = services.counters.incr(`rl:${counterKey}:${windowStart}`, windowEnd - nowMs + 1000);
+    const count = typeof r === 'number' ? r : await r;
+    return {
+      count,
+      limit,
+      remaining: Math.max(0, limit - count),
+      resetSeconds: Math.max(1, Math.ceil((windowEnd - nowMs) / 1000)),
+    };
+  }
+
+  function limited(state: LimitState): RateLimitedError {
+    metrics.rateLimited.inc({ reason: 'rate' });
+    return new RateLimitedError(`rate limit of ${state.limit} requests per minute exceeded`, {
+      headers: {
+        'retry-after': String(state.resetSeconds),
+        'ratelimit-limit': String(state.limit),
+        'ratelimit-remaining': '0',
+        'ratelimit-reset': String(state.resetSeconds),
+      },
+    });
+  }
+
+  return {
+    async authenticate(headers, ip, policy, nowMs) {
+      const secret = presentedSecret(headers);
+      if (secret === undefined) {
+        if (!policy.anonymous)
+          throw new UnauthorizedError(
+            'this endpoint needs an API key (x-api-key header or Authorization: Bearer)',
+          );
+        if (!config.anonymousAccess)
+          throw new UnauthorizedError('anonymous access is disabled on this server: send an API key');
+        const state = await hit(`ip:${ip}`, config.anonymousRpm, nowMs);
+        if (state.count > state.limit) throw limited(state);
+        return { auth: { type: 'anonymous', ip }, limit: state };
+      }
+      if (!looksLikeSecret(secret))
+        throw new InvalidApiKeyError('API key is malformed (expected sxt_ followed by 32 characters)');
+      const key = await resolveKey(secret, nowMs);
+      if (!key) throw new InvalidApiKeyError('API key is not recognised');
+      if (key.revokedAt) throw new RevokedApiKeyError(`API key ${key.id} was revoked at ${key.revokedAt}`);
+      if (policy.scope && !key.scopes.includes(policy.scope)) {
+        throw new ForbiddenError(`API key ${key.id} lacks the '${policy.scope}' scope this endpoint needs`);
+      }
+      const limits = config.tiers[key.tier];
+      const state = await hit(key.id, limits.rpm, nowMs);
+      if (state.count > state.limit) throw limited(state);
+      if (limits.monthlyQuota > 0) {
+        const month = new Date(nowMs).toISOString().slice(0, 7);
+        const endMs = endOfMonthMs(nowMs);
+        const r = services.counters.incr(`q:${key.id}:${month}`, endMs - nowMs + 86_400_000);
+        const used = typeof r === 'number' ? r : await r;
+        if (used > limits.monthlyQuota) {
+          metrics.rateLimited.inc({ reason: 'quota' });
+          throw new QuotaExceededError(
+            `monthly quota of ${limits.monthlyQuota} requests for the '${key.tier}' tier is used up; it resets at ${new Date(endMs).toISOString()}`,
+            { headers: { 'retry-after': String(Math.ceil((endMs - nowMs) / 1000)) } },
+          );
+        }
+      }
+      services.usage.record(key.id, nowMs);
+      return { auth: { type: 'key', key, ip }, limit: state };
+    },
+    announceRevoked(keyId) {
+      for (const [h, entry] of cache) if (entry.key?.id === keyId) cache.delete(h);
+      bus.publish(REVOKED_TOPIC, { id: keyId });
+    },
+    close() {
+      unsubscribe();
+      cache.clear();
+    },
+  };
+}

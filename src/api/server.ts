@@ -1,0 +1,116 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../internal/config.js';
+import { flushLogger, type Logger } from '../internal/logger.js';
+import { type OpenServicesOptions, openServices, type Services } from '../services/index.js';
+import { adminSocketPathFor, startAdminServer } from './admin.js';
+import { type App, type BuildAppOptions, buildApp } from './app.js';
+
+export type RunningServer = {
+  app: App;
+  services: Services;
+  /** Base URL, e.g. http://127.0.0.1:8080 */
+  url: string;
+  metricsUrl: string;
+  adminSocket: string | null;
+  /**
+   * Graceful stop: refuse new connections, let in-flight requests finish (bounded by
+   * SHUTDOWN_TIMEOUT_MS, then cut), flush usage and logs, close the database and Redis.
+   */
+  close(reason?: string): Promise<void>;
+};
+
+export type StartServerOptions = BuildAppOptions & OpenServicesOptions & { logger?: Logger };
+
+/** Open services, build the app and listen. */
+export async function startServer(config: Config, options: StartServerOptions = {}): Promise<RunningServer> {
+  const services = await openServices(config, { ...options, command: options.command ?? 'serve' });
+  const { logger, shutdown } = services.common;
+  let app: App;
+  try {
+    app = await buildApp(services, options);
+  } catch (err) {
+    await services.close();
+    throw err;
+  }
+
+  let metricsServer: Server | null = null;
+  let adminSocket: string | null = null;
+  try {
+    await app.listen({ port: config.port, host: config.host });
+    if (config.metricsPort > 0) {
+      const registry = services.common.metrics.registry;
+      const token = config.metricsToken;
+      const ms = createServer(async (req, res) => {
+        if (req.url !== '/metrics') return res.writeHead(404).end();
+        if (token && req.headers.authorization !== `Bearer ${token}`) return res.writeHead(401).end();
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(await registry.metrics());
+      });
+      await new Promise<void>((resolve, reject) => {
+        ms.once('error', reject);
+        ms.listen(config.metricsPort, config.host, () => resolve());
+      });
+      metricsServer = ms;
+    }
+    if (config.storageKind === 'pglite') {
+      const admin = await startAdminServer(services, adminSocketPathFor(config.dataDirAbs), (id) =>
+        app.authenticator.announceRevoked(id),
+      );
+      adminSocket = admin.path;
+      shutdown.add('admin channel', () => admin.close());
+      // Record the socket in the lock file so CLI commands find it.
+      services.lock?.update({ adminSocket: admin.path });
+    }
+  } catch (err) {
+    await app.close().catch(() => {});
+    await services.close();
+    throw err;
+  }
+
+  const addr = app.server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `http://${host}:${addr.port}`;
+  const metricsUrl = metricsServer
+    ? `http://${host}:${(metricsServer.address() as AddressInfo).port}/metrics`
+    : `${url}/metrics`;
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    services,
+    url,
+    metricsUrl,
+    adminSocket,
+    close(reason = 'close') {
+      closing ??= (async () => {
+        logger.info({ reason }, 'shutting down');
+        // Cut whatever is still running once the grace period is over.
+        const timer = setTimeout(() => {
+          logger.warn(
+            { timeoutMs: config.shutdownTimeoutMs },
+            'shutdown grace period over: closing open connections',
+          );
+          app.server.closeAllConnections();
+        }, config.shutdownTimeoutMs);
+        timer.unref();
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(timer);
+        }
+        if (metricsServer) {
+          const m = metricsServer;
+          await new Promise<void>((resolve) => {
+            m.close(() => resolve());
+            m.closeAllConnections();
+          });
+        }
+        await services.close();
+        logger.info('stopped');
+        flushLogger(logger);
+      })();
+      return closing;
+    },
+  };
+}

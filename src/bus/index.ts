@@ -1,0 +1,1 @@
+export { type Bus, createMemoryBus, createRedisBus } from './bus.js';

@@ -1,0 +1,135 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+/** A query runner: the pool itself, or one connection inside a transaction. */
+export type Queryable = {
+  /** Run one parameterized statement ($1, $2…) and return its rows. */
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Run several statements separated by `;` (no parameters), e.g. a migration. */
+  exec(sql: string): Promise<void>;
+};
+
+/** The database: PGlite (embedded) or PostgreSQL, one SQL dialect. */
+export type Db = Queryable & {
+  readonly kind: 'pglite' | 'postgres';
+  /** Run `fn` in one transaction: committed if it resolves, rolled back if it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Cheap reachability check for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+};
+
+export type DbOptions =
+  | { kind: 'pglite'; dataDir: string }
+  | { kind: 'postgres'; url: string; schema?: string; poolSize?: number };
+
+const PG_INT8_OID = 20;
+const PG_IDLE_TIMEOUT_MS = 30_000;
+const PG_CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * Open the database. PGlite stores its files in `dataDir/pgdata`; the caller must hold the
+ * data-dir lock (see `lockDataDir`), because PGlite is single-process.
+ */
+export async function createDb(options: DbOptions): Promise<Db> {
+  return options.kind === 'pglite' ? createPglite(options.dataDir) : createPostgres(options);
+}
+
+async function createPglite(dataDir: string): Promise<Db> {
+  mkdirSync(dataDir, { recursive: true });
+  const lite = new PGlite(`${dataDir}/pgdata`);
+  await lite.waitReady;
+  const runner = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
+    async query<T>(sql: string, params?: readonly unknown[]) {
+      const r = await q.query<T>(sql, params as unknown[] | undefined);
+      return r.rows;
+    },
+    async exec(sql: string) {
+      await q.exec(sql);
+    },
+  });
+  let closed = false;
+  return {
+    kind: 'pglite',
+    ...runner(lite),
+    transaction: (fn) => lite.transaction((tx) => fn(runner(tx))),
+    async ping() {
+      if (closed) throw new Error('database closed');
+      await lite.query('select 1');
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await lite.close();
+    },
+  };
+}
+
+async function createPostgres(options: { url: string; schema?: string; poolSize?: number }): Promise<Db> {
+  const schema = options.schema ?? 'public';
+  // int8 as JS number (counts, ids, timestamps in ms), like PGlite. Amounts use NUMERIC → string.
+  const types = {
+    getTypeParser: (oid: number, format?: string) =>
+      oid === PG_INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+  };
+  if (schema !== 'public') {
+    const c = new pg.Client({
+      connectionString: options.url,
+      connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
+    });
+    await c.connect();
+    try {
+      // The schema name is validated by the config pattern ^[a-z_][a-z0-9_]*$, so quoting is safe.
+      await c.query(`create schema if not exists "${schema}"`);
+    } finally {
+      await c.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    idleTimeoutMillis: PG_IDLE_TIMEOUT_MS,
+    connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
+    options: `-c search_path="${schema}"`,
+    types,
+  });
+  // An idle client losing its connection emits 'error' on the pool; without a listener it would crash.
+  pool.on('error', () => {});
+  const runner = (q: pg.Pool | pg.PoolClient): Queryable => ({
+    async query<T>(sql: string, params?: readonly unknown[]) {
+      const r = await q.query(sql, params as unknown[] | undefined);
+      return r.rows as T[];
+    },
+    async exec(sql: string) {
+      await q.query(sql);
+    },
+  });
+  let closed = false;
+  return {
+    kind: 'postgres',
+    ...runner(pool),
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const result = await fn(runner(client));
+        await client.query('commit');
+        return result;
+      } catch (err) {
+        await client.query('rollback').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async ping() {
+      await pool.query('select 1');
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}

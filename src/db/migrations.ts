@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import type { Db } from './client.js';
+
+/** One versioned schema change. Never edit a migration that has shipped: add a new one. */
+export type Migration = { version: number; name: string; sql: string };
+
+/** Every migration, in order. Later issues append here. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'api_keys_and_usage',
+    sql: `
+      create table api_keys (
+        id          text primary key,
+        name        text not null,
+        prefix      text not null,
+        secret_hash text not null unique,
+        tier        text not null check (tier in ('free', 'pro', 'enterprise')),
+        scopes      text[] not null default '{}',
+        created_at  timestamptz not null default now(),
+        revoked_at  timestamptz,
+        last_used_at timestamptz
+      );
+      create table api_usage (
+        key_id   text not null references api_keys(id),
+        day      date not null,
+        requests bigint not null default 0,
+        primary key (key_id, day)
+      );
+    `,
+  },
+];
+
+export type MigrationStatus = { version: number; name: string; appliedAt: string | null };
+
+export type MigrateResult = { applied: MigrationStatus[]; current: number; latest: number };
+
+const LOCK_KEY = 727_274_001; // pg_advisory_xact_lock key: one migrator at a time per database.
+
+function checksum(m: Migration): string {
+  return createHash('sha256').update(m.sql).digest('hex').slice(0, 16);
+}
+
+async function ensureTable(db: Db): Promise<void> {
+  await db.exec(`
+    create table if not exists schema_migrations (
+      version    integer primary key,
+      name       text not null,
+      checksum   text not null,
+      applied_at timestamptz not null default now()
+    )`);
+}
+
+/** Applied and pending migrations. */
+export async function migrationStatus(
+  db: Db,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<MigrationStatus[]> {
+  await ensureTable(db);
+  const rows = await db.query<{ version: number; applied_at: Date }>(
+    'select version, applied_at from schema_migrations',
+  );
+  const applied = new Map(rows.map((r) => [r.version, r.applied_at]));
+  return migrations.map((m) => ({
+    version: m.version,
+    name: m.name,
+    appliedAt: applied.has(m.version) ? new Date(applied.get(m.version)!).toISOString() : null,
+  }));
+}
+
+/**
+ * Apply pending migrations, each in its own transaction together with its bookkeeping row, so a
+ * failing migration leaves the schema exactly as it was before it. Safe to run from several
+ * processes at once on PostgreSQL (advisory lock). Refuses to run if an applied migration's SQL
+ * changed since.
+ */
+export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrateResult> {
+  await ensureTable(db);
+  const applied: MigrationStatus[] = [];
+  const known = await db.query<{ version: number; checksum: string; name: string }>(
+    'select version, checksum, name from schema_migrations order by version',
+  );
+  for (const row of known) {
+    const m = migrations.find((x) => x.version === row.version);
+    if (!m) {
+      throw new Error(
+        `database is at migration ${row.version} (${row.name}), which this version of Sextant does not know: upgrade Sextant`,
+      );
+    }
+    if (checksum(m) !== row.checksum) {
+      throw new Error(`migration ${m.version} (${m.name}) was changed after it was applied`);
+    }
+  }
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    const done = await db.transaction(async (tx) => {
+      await tx.query('select pg_advisory_xact_lock($1)', [LOCK_KEY]);
+      const exists = await tx.query('select 1 from schema_migrations where version = $1', [m.version]);
+      if (exists.length > 0) return false;
+      try {
+        await tx.exec(m.sql);
+      } catch (err) {
+        throw new Error(`migration ${m.version} (${m.name}) failed: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+      await tx.query('insert into schema_migrations (version, name, checksum) values ($1, $2, $3)', [
+        m.version,
+        m.name,
+        checksum(m),
+      ]);
+      return true;
+    });
+    if (done) applied.push({ version: m.version, name: m.name, appliedAt: new Date().toISOString() });
+  }
+  const latest = migrations.reduce((v, m) => Math.max(v, m.version), 0);
+  const cur = await db.query<{ v: number | null }>('select max(version) as v from schema_migrations');
+  return { applied, current: cur[0]?.v ?? 0, latest };
+}
+
+/** Highest migration this build knows. */
+export function latestMigration(migrations: readonly Migration[] = MIGRATIONS): number {
+  return migrations.reduce((v, m) => Math.max(v, m.version), 0);
+}

@@ -1,0 +1,359 @@
+import { resolve } from 'node:path';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { ConfigError } from './errors.js';
+
+/**
+ * The only reader of `process.env` and CLI flags. Every setting is declared once below with its
+ * env name, flag, schema, default and description; `sextant serve --help` prints this table.
+ * Precedence: CLI flag > environment variable > default.
+ */
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+type SettingSpec = {
+  env: string;
+  flag: string;
+  schema: TSchema;
+  default?: unknown;
+  description: string;
+  /** Never print the value (help, logs, status). */
+  secret?: boolean;
+};
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535 });
+const PositiveInt = Type.Integer({ minimum: 1 });
+const NonNegativeInt = Type.Integer({ minimum: 0 });
+
+/** Every setting Sextant reads. Keys become fields of `Config`. */
+export const SETTINGS = {
+  port: {
+    env: 'PORT',
+    flag: 'port',
+    schema: Port,
+    default: 8080,
+    description: 'HTTP port (0 = any free port)',
+  },
+  host: {
+    env: 'HOST',
+    flag: 'host',
+    schema: Type.String({ minLength: 1 }),
+    default: '127.0.0.1',
+    description: 'Interface to bind (0.0.0.0 to expose on the network)',
+  },
+  dataDir: {
+    env: 'SEXTANT_DATA_DIR',
+    flag: 'data-dir',
+    schema: Type.String({ minLength: 1 }),
+    default: './.sextant',
+    description: 'Directory for the embedded database (PGlite), lock file and admin socket',
+  },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    flag: 'database-url',
+    schema: Type.String({ pattern: '^postgres(ql)?://' }),
+    description: 'PostgreSQL URL (postgres://user@host:5432/db); unset = embedded PGlite in the data dir',
+    secret: true,
+  },
+  databaseSchema: {
+    env: 'DATABASE_SCHEMA',
+    flag: 'database-schema',
+    schema: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$' }),
+    default: 'public',
+    description: 'PostgreSQL schema to use (created if missing)',
+  },
+  databasePoolSize: {
+    env: 'DATABASE_POOL_SIZE',
+    flag: 'database-pool-size',
+    schema: Type.Integer({ minimum: 1, maximum: 200 }),
+    default: 10,
+    description: 'PostgreSQL connection pool size',
+  },
+  redisUrl: {
+    env: 'REDIS_URL',
+    flag: 'redis-url',
+    schema: Type.String({ pattern: '^rediss?://' }),
+    description:
+      'Redis URL; when set, rate limits, quotas and key revocations are shared by every process using it',
+    secret: true,
+  },
+  redisPrefix: {
+    env: 'REDIS_PREFIX',
+    flag: 'redis-prefix',
+    schema: Type.String({ minLength: 1, maxLength: 64 }),
+    default: 'sextant:',
+    description: 'Prefix for every Redis key',
+  },
+  logLevel: {
+    env: 'LOG_LEVEL',
+    flag: 'log-level',
+    schema: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l))),
+    default: 'info',
+    description: `Log level (${LOG_LEVELS.join(', ')})`,
+  },
+  accessLog: {
+    env: 'ACCESS_LOG',
+    flag: 'access-log',
+    schema: Type.Boolean(),
+    default: true,
+    description: 'Write one JSON access-log line per request',
+  },
+  corsOrigins: {
+    env: 'CORS_ORIGINS',
+    flag: 'cors-origins',
+    schema: Type.String(),
+    default: '*',
+    description: "Allowed CORS origins, comma-separated ('*' = any, '' = CORS off)",
+  },
+  bodyLimitBytes: {
+    env: 'BODY_LIMIT_BYTES',
+    flag: 'body-limit-bytes',
+    schema: Type.Integer({ minimum: 1024, maximum: 104857600 }),
+    default: 1048576,
+    description: 'Maximum request body size in bytes (larger answers 413)',
+  },
+  requestTimeoutMs: {
+    env: 'REQUEST_TIMEOUT_MS',
+    flag: 'request-timeout-ms',
+    schema: NonNegativeInt,
+    default: 30000,
+    description: 'Time allowed to receive a whole request (0 = no limit)',
+  },
+  shutdownTimeoutMs: {
+    env: 'SHUTDOWN_TIMEOUT_MS',
+    flag: 'shutdown-timeout-ms',
+    schema: PositiveInt,
+    default: 10000,
+    description: 'How long a graceful shutdown waits for in-flight requests',
+  },
+  trustProxy: {
+    env: 'TRUST_PROXY',
+    flag: 'trust-proxy',
+    schema: Type.Boolean(),
+    default: false,
+    description: 'Trust X-Forwarded-For for the client IP (behind a load balancer)',
+  },
+  anonymousAccess: {
+    env: 'ANONYMOUS_ACCESS',
+    flag: 'anonymous-access',
+    schema: Type.Boolean(),
+    default: true,
+    description: 'Allow requests without an API key on public read endpoints',
+  },
+  anonymousRpm: {
+    env: 'ANONYMOUS_RPM',
+    flag: 'anonymous-rpm',
+    schema: PositiveInt,
+    default: 30,
+    description: 'Requests per minute per IP without an API key',
+  },
+  tierFreeRpm: {
+    env: 'TIER_FREE_RPM',
+    flag: 'tier-free-rpm',
+    schema: PositiveInt,
+    default: 60,
+    description: "Requests per minute for a 'free' key",
+  },
+  tierFreeMonthlyQuota: {
+    env: 'TIER_FREE_MONTHLY_QUOTA',
+    flag: 'tier-free-monthly-quota',
+    schema: NonNegativeInt,
+    default: 100000,
+    description: "Requests per calendar month (UTC) for a 'free' key (0 = unlimited)",
+  },
+  tierProRpm: {
+    env: 'TIER_PRO_RPM',
+    flag: 'tier-pro-rpm',
+    schema: PositiveInt,
+    default: 600,
+    description: "Requests per minute for a 'pro' key",
+  },
+  tierProMonthlyQuota: {
+    env: 'TIER_PRO_MONTHLY_QUOTA',
+    flag: 'tier-pro-monthly-quota',
+    schema: NonNegativeInt,
+    default: 3000000,
+    description: "Requests per month for a 'pro' key (0 = unlimited)",
+  },
+  tierEnterpriseRpm: {
+    env: 'TIER_ENTERPRISE_RPM',
+    flag: 'tier-enterprise-rpm',
+    schema: PositiveInt,
+    default: 6000,
+    description: "Requests per minute for an 'enterprise' key",
+  },
+  tierEnterpriseMonthlyQuota: {
+    env: 'TIER_ENTERPRISE_MONTHLY_QUOTA',
+    flag: 'tier-enterprise-monthly-quota',
+    schema: NonNegativeInt,
+    default: 0,
+    description: "Requests per month for an 'enterprise' key (0 = unlimited)",
+  },
+  metricsPort: {
+    env: 'METRICS_PORT',
+    flag: 'metrics-port',
+    schema: Port,
+    default: 0,
+    description: 'Serve /metrics on this separate port instead of the API port (0 = API port)',
+  },
+  metricsToken: {
+    env: 'METRICS_TOKEN',
+    flag: 'metrics-token',
+    schema: Type.String({ minLength: 16 }),
+    description: 'When set, /metrics requires `Authorization: Bearer <token>`',
+    secret: true,
+  },
+} satisfies Record<string, SettingSpec>;
+
+type Settings = typeof SETTINGS;
+type ValueOf<K extends keyof Settings> = Static<Settings[K]['schema']>;
+type HasDefault<K extends keyof Settings> = Settings[K] extends { default: unknown } ? K : never;
+
+export type Tier = 'free' | 'pro' | 'enterprise';
+export const TIERS: readonly Tier[] = ['free', 'pro', 'enterprise'];
+export type TierLimits = { rpm: number; monthlyQuota: number };
+
+/** The parsed, frozen configuration handed down in `common`. */
+export type Config = Readonly<
+  { [K in keyof Settings as HasDefault<K>]: ValueOf<K> } & {
+    [K in keyof Settings as K extends HasDefault<K> ? never : K]?: ValueOf<K>;
+  } & {
+    /** `dataDir` resolved to an absolute path. */
+    dataDirAbs: string;
+    storageKind: 'pglite' | 'postgres';
+    tiers: Readonly<Record<Tier, TierLimits>>;
+    corsOriginList: readonly string[] | '*' | false;
+  }
+>;
+
+export type SettingKey = keyof Settings;
+
+/** Settings as a list, for help output. */
+export function describeSettings(): {
+  key: SettingKey;
+  env: string;
+  flag: string;
+  default?: unknown;
+  description: string;
+}[] {
+  return (Object.keys(SETTINGS) as SettingKey[]).map((key) => {
+    const s: SettingSpec = SETTINGS[key];
+    return {
+      key,
+      env: s.env,
+      flag: s.flag,
+      ...(s.default !== undefined ? { default: s.default } : {}),
+      description: s.description,
+    };
+  });
+}
+
+function coerce(raw: string, schema: TSchema): unknown {
+  const t = schema.type as string | undefined;
+  if (t === 'integer' || t === 'number') {
+    // Strict: reject '8080abc', '', '1e3' for integers; TypeBox then checks the range.
+    if (!/^-?\d+(\.\d+)?$/.test(raw.trim())) return raw;
+    return Number(raw.trim());
+  }
+  if (t === 'boolean') {
+    const v = raw.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    return raw;
+  }
+  return raw;
+}
+
+function expected(schema: TSchema): string {
+  const t = schema.type as string | undefined;
+  if (schema.anyOf)
+    return `one of ${(schema.anyOf as TSchema[]).map((s) => JSON.stringify(s.const)).join(', ')}`;
+  const parts: string[] = [];
+  if (t === 'integer') parts.push('an integer');
+  else if (t === 'number') parts.push('a number');
+  else if (t === 'boolean') parts.push('true or false');
+  else parts.push('a string');
+  if (schema.minimum !== undefined) parts.push(`>= ${schema.minimum}`);
+  if (schema.maximum !== undefined) parts.push(`<= ${schema.maximum}`);
+  if (schema.minLength !== undefined && schema.minLength > 1)
+    parts.push(`at least ${schema.minLength} characters`);
+  if (schema.pattern !== undefined) parts.push(`matching ${schema.pattern}`);
+  return parts.join(' ');
+}
+
+export type ConfigSources = {
+  env?: Record<string, string | undefined>;
+  /** Flag values keyed by setting key (camelCase) or flag name (kebab-case). */
+  flags?: Record<string, string | boolean | undefined>;
+  cwd?: string;
+};
+
+/**
+ * Parse settings once from flags, env and defaults. Throws `ConfigError` naming every bad
+ * variable and what was expected.
+ * @example loadConfig({ env: process.env, flags: { port: '9000' } })
+ */
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? {};
+  const flags = sources.flags ?? {};
+  const out: Record<string, unknown> = {};
+  const issues: { name: string; message: string }[] = [];
+
+  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
+    const spec: SettingSpec = SETTINGS[key];
+    const flagVal = flags[key] ?? flags[spec.flag];
+    const envVal = env[spec.env];
+    let raw: unknown;
+    let name: string;
+    if (flagVal !== undefined) {
+      raw = typeof flagVal === 'boolean' ? flagVal : coerce(flagVal, spec.schema);
+      name = `--${spec.flag}`;
+    } else if (envVal !== undefined && envVal !== '') {
+      raw = coerce(envVal, spec.schema);
+      name = spec.env;
+    } else {
+      if (spec.default !== undefined) out[key] = spec.default;
+      continue;
+    }
+    if (!Value.Check(spec.schema, raw)) {
+      const shown = spec.secret ? '(hidden)' : JSON.stringify(raw);
+      issues.push({ name, message: `${name}=${shown} is invalid: expected ${expected(spec.schema)}` });
+      continue;
+    }
+    out[key] = raw;
+  }
+  if (issues.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  ${issues.map((i) => i.message).join('\n  ')}`, issues);
+  }
+
+  const dataDirAbs = resolve(sources.cwd ?? process.cwd(), out.dataDir as string);
+  const cors = (out.corsOrigins as string).trim();
+  const config = {
+    ...out,
+    dataDirAbs,
+    storageKind: out.databaseUrl ? 'postgres' : 'pglite',
+    tiers: Object.freeze({
+      free: { rpm: out.tierFreeRpm as number, monthlyQuota: out.tierFreeMonthlyQuota as number },
+      pro: { rpm: out.tierProRpm as number, monthlyQuota: out.tierProMonthlyQuota as number },
+      enterprise: {
+        rpm: out.tierEnterpriseRpm as number,
+        monthlyQuota: out.tierEnterpriseMonthlyQuota as number,
+      },
+    }),
+    corsOriginList:
+      cors === '*'
+        ? '*'
+        : cors === ''
+          ? false
+          : cors
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean),
+  };
+  return Object.freeze(config) as unknown as Config;
+}
+
+/** The environment of this process; the one place `process.env` is read. */
+export function processEnv(): Record<string, string | undefined> {
+  return process.env;
+}

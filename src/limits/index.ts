@@ -1,0 +1,1 @@
+export { type CounterStore, createMemoryCounterStore, createRedisCounterStore } from './store.js';

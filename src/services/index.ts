@@ -1,0 +1,1 @@
+export { type OpenServicesOptions, openServices, type Services } from './services.js';

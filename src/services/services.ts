@@ -1,0 +1,132 @@
+import type { Redis } from 'ioredis';
+import { type Bus, createMemoryBus, createRedisBus } from '../bus/index.js';
+import { createDb, type DataDirLock, type Db, lockDataDir, migrate } from '../db/index.js';
+import type { Common, FreshnessProbe } from '../internal/common.js';
+import type { Config } from '../internal/config.js';
+import { createLogger, type Logger, redactConnectionUrl } from '../internal/logger.js';
+import { createMetrics } from '../internal/metrics.js';
+import { connectRedis } from '../internal/redis.js';
+import { createShutdown } from '../internal/shutdown.js';
+import { packageVersion } from '../internal/version.js';
+import { type ApiKeyStore, createApiKeyStore, createUsageTracker, type UsageTracker } from '../keys/index.js';
+import { type CounterStore, createMemoryCounterStore, createRedisCounterStore } from '../limits/index.js';
+
+/** Everything operations need: storage, caches, the bus, key and usage stores. */
+export type Services = {
+  common: Common;
+  db: Db;
+  redis: Redis | null;
+  /** The data-dir lock (embedded storage only). */
+  lock: DataDirLock | null;
+  counters: CounterStore;
+  keys: ApiKeyStore;
+  usage: UsageTracker;
+  /** Migration version at start (status reports it without a query per request). */
+  schemaVersion: number;
+  freshness: FreshnessProbe[];
+  /** Close everything opened here, in reverse order. */
+  close(): Promise<void>;
+};
+
+export type OpenServicesOptions = {
+  /** Logger to use (tests pass one writing to a capture stream). */
+  logger?: Logger;
+  /** What holds the data-dir lock, for the message another process sees. */
+  command?: string;
+  /** Apply pending migrations (default true). */
+  migrate?: boolean;
+};
+
+/**
+ * Open storage, Redis and the stores for one process. With PGlite this takes the data-dir lock
+ * first, so a second process gets a clear `DataDirLockedError` instead of corrupting files.
+ */
+export async function openServices(config: Config, options: OpenServicesOptions = {}): Promise<Services> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const shutdown = createShutdown();
+  let lock: DataDirLock | undefined;
+  try {
+    if (config.storageKind === 'pglite') {
+      lock = lockDataDir(config.dataDirAbs, options.command ?? 'serve');
+      const l = lock;
+      shutdown.add('data-dir lock', () => l.release());
+    }
+    const db = await createDb(
+      config.databaseUrl
+        ? {
+            kind: 'postgres',
+            url: config.databaseUrl,
+            schema: config.databaseSchema,
+            poolSize: config.databasePoolSize,
+          }
+        : { kind: 'pglite', dataDir: config.dataDirAbs },
+    );
+    shutdown.add('database', () => db.close());
+    logger.debug(
+      {
+        storage: db.kind,
+        target: config.databaseUrl ? redactConnectionUrl(config.databaseUrl) : config.dataDirAbs,
+      },
+      'database open',
+    );
+    let schemaVersion = 0;
+    if (options.migrate !== false) {
+      const r = await migrate(db);
+      schemaVersion = r.current;
+      if (r.applied.length > 0)
+        logger.info({ applied: r.applied.map((m) => m.version) }, 'migrations applied');
+    }
+
+    let redis: Redis | null = null;
+    let bus: Bus;
+    let counters: CounterStore;
+    if (config.redisUrl) {
+      const r = await connectRedis(config.redisUrl);
+      redis = r;
+      shutdown.add('redis', async () => {
+        await r.quit().catch(() => r.disconnect());
+      });
+      bus = createRedisBus(r, config.redisPrefix);
+      counters = createRedisCounterStore(r, config.redisPrefix);
+    } else {
+      bus = createMemoryBus();
+      counters = createMemoryCounterStore();
+    }
+    const b = bus;
+    const c = counters;
+    shutdown.add('bus', () => b.close());
+    shutdown.add('counters', () => c.close());
+
+    const usage = createUsageTracker({ db, onError: (err) => logger.warn({ err }, 'usage flush failed') });
+    usage.start();
+    shutdown.add('usage', () => usage.stop());
+
+    const common: Common = {
+      config,
+      logger,
+      metrics: createMetrics(),
+      bus,
+      shutdown,
+      startedAt: Date.now(),
+      version: packageVersion(),
+    };
+    return {
+      common,
+      db,
+      redis,
+      lock: lock ?? null,
+      counters,
+      keys: createApiKeyStore({ db }),
+      usage,
+      schemaVersion,
+      freshness: [],
+      async close() {
+        const { errors } = await shutdown.run('close');
+        for (const e of errors) logger.warn({ step: e.name, err: e.error }, 'error during close');
+      },
+    };
+  } catch (err) {
+    await shutdown.run('open failed');
+    throw err;
+  }
+}
