@@ -7,6 +7,7 @@ import pg from 'pg';
 import { type RunningServer, type StartServerOptions, startServer } from '../src/api/server.js';
 import { type Config, loadConfig } from '../src/internal/config.js';
 import { createLogger } from '../src/internal/logger.js';
+import { seedPgliteDataDir } from './pgliteTemplate.js';
 
 /** Real PostgreSQL / Redis when CI sets their URLs; embedded defaults otherwise. */
 export const DATABASE_URL = process.env.DATABASE_URL || undefined;
@@ -49,10 +50,13 @@ export function testEnv(
     PORT: '0',
     LOG_LEVEL: 'info',
     ...(usePg ? { DATABASE_URL: DATABASE_URL!, DATABASE_SCHEMA: schema, DATABASE_POOL_SIZE: '4' } : {}),
-    ...(options.redis && REDIS_URL ? { REDIS_URL, REDIS_PREFIX: options.prefix ?? `sxt-test-${randomBytes(6).toString('hex')}:` } : {}),
+    ...(options.redis && REDIS_URL
+      ? { REDIS_URL, REDIS_PREFIX: options.prefix ?? `sxt-test-${randomBytes(6).toString('hex')}:` }
+      : {}),
     ...overrides,
   };
   const config = loadConfig({ env });
+  if (config.storageKind === 'pglite') seedPgliteDataDir(config.dataDirAbs);
   return {
     config,
     async cleanup() {

@@ -370,7 +370,7 @@ function registerOperation(
       ...(op.query ? { querystring: op.query } : {}),
       ...(op.body ? { body: op.body } : {}),
       response: {
-        200: op.response,
+        200: { ...op.response, description: op.response.description ?? op.summary },
         '4xx': {
           description: 'Client error (problem document)',
           content: { 'application/problem+json': { schema: problemRef } },
