@@ -16,6 +16,7 @@ import {
   ERROR_CODES,
   MethodNotAllowedError,
   RouteNotFoundError,
+  ShuttingDownError,
   UnauthorizedError,
 } from '../internal/errors.js';
 import { type Logger, redactUrl } from '../internal/logger.js';
@@ -96,7 +97,8 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
     trustProxy: config.trustProxy,
-    return503OnClosing: true,
+    // New requests during shutdown get a SHUTTING_DOWN problem document (see onRequest below).
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     ajv: { customOptions: { allErrors: true } },
@@ -139,9 +141,23 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
     else routeTable.push({ re, methods: new Set(methods) });
   });
 
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     metrics.inFlight.inc();
+    if (closing) {
+      reply.header('connection', 'close');
+      return done(
+        new ShuttingDownError('the server is shutting down: retry on another instance', {
+          headers: { 'retry-after': '1' },
+        }),
+      );
+    }
     done();
   });
 
