@@ -13,11 +13,14 @@ import Fastify, {
 } from 'fastify';
 import { latestMigration } from '../db/index.js';
 import {
+  BadRequestError,
   ERROR_CODES,
+  ExpectationFailedError,
   MethodNotAllowedError,
   RouteNotFoundError,
   ShuttingDownError,
   UnauthorizedError,
+  ValidationError,
 } from '../internal/errors.js';
 import { type Logger, redactUrl } from '../internal/logger.js';
 import { OPERATIONS, type Operation, routePath } from '../operations/index.js';
@@ -54,6 +57,33 @@ function patternToRegExp(url: string): RegExp {
     })
     .join('/');
   return new RegExp(`^${escaped}/?$`);
+}
+
+const NON_FINITE_SCAN_MAX_DEPTH = 32;
+
+/**
+ * Path of the first non-finite number in a validated input, or null. Ajv skips minimum/maximum
+ * for Infinity (what `?days=1e309` or a JSON `1e309` becomes), so those are caught here.
+ */
+function findNonFinite(
+  value: unknown,
+  path: (string | number)[] = [],
+  depth = 0,
+): (string | number)[] | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? null : path;
+  if (value === null || typeof value !== 'object' || depth > NON_FINITE_SCAN_MAX_DEPTH) return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = findNonFinite(value[i], [...path, i], depth + 1);
+      if (p) return p;
+    }
+    return null;
+  }
+  for (const k of Object.keys(value)) {
+    const p = findNonFinite((value as Record<string, unknown>)[k], [...path, k], depth + 1);
+    if (p) return p;
+  }
+  return null;
 }
 
 function sendProblem(reply: FastifyReply, problem: Problem, headers?: Record<string, string>): FastifyReply {
@@ -101,7 +131,15 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
-    ajv: { customOptions: { allErrors: true } },
+    // strictNumbers: '1e309' or 'Infinity' in a query must fail validation, not become Infinity.
+    ajv: { customOptions: { allErrors: true, strictNumbers: true } },
+    // Host is checked in onRequest so that its absence gets a problem document, not Node's bare 400.
+    http: { requireHostHeader: false },
+    // Malformed percent-encoding and over-long path parameters: problem documents too.
+    frameworkErrors: (error, request, reply) => {
+      const appError = toAppError(error);
+      return sendProblem(reply, toProblem(appError, request.id), appError.headers);
+    },
     // Malformed HTTP (oversized headers, bad framing) never reaches Fastify's routing: answer it
     // here with a problem document instead of Node's bare status line.
     clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -150,6 +188,12 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     metrics.inFlight.inc();
+    // 'close' fires however the exchange ends, including when the HTTP parser aborts mid-body
+    // and no onResponse hook runs.
+    reply.raw.once('close', () => metrics.inFlight.dec());
+    if (request.raw.httpVersionMajor === 1 && request.raw.httpVersionMinor >= 1 && !request.headers.host) {
+      return done(new BadRequestError('HTTP/1.1 requests need a Host header'));
+    }
     if (closing) {
       reply.header('connection', 'close');
       return done(
@@ -162,7 +206,6 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   });
 
   app.addHook('onResponse', (request, reply, done) => {
-    metrics.inFlight.dec();
     const route = request.routeOptions.url ?? '(unmatched)';
     const seconds = reply.elapsedTime / 1000;
     metrics.observeRequest(request.method, route, reply.statusCode, seconds);
@@ -228,6 +271,8 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
         'etag',
       ],
       maxAge: 600,
+      // An OPTIONS request that is not a CORS preflight is answered 204, not a plain-text 400.
+      strictPreflight: false,
     });
   }
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip', 'deflate'] });
@@ -354,6 +399,22 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
 
   for (const op of operations) registerOperation(app, services, authenticator, op, clock);
 
+  // `Expect: <anything but 100-continue>`: a problem document instead of Node's bodiless 417.
+  app.server.on('checkExpectation', (req, res) => {
+    const body = JSON.stringify(
+      toProblem(
+        new ExpectationFailedError(`Expect: ${String(req.headers.expect).slice(0, 100)} is not supported`),
+        randomUUID(),
+      ),
+    );
+    res.writeHead(417, {
+      'content-type': PROBLEM_CONTENT_TYPE,
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    });
+    res.end(body);
+  });
+
   await app.ready();
   return app;
 }
@@ -412,6 +473,28 @@ function registerOperation(
         'ratelimit-reset': limit.resetSeconds,
       });
     },
+    ...(op.query || op.params || op.body
+      ? {
+          preHandler: (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
+            for (const [where, value] of [
+              ['query', request.query],
+              ['path', request.params],
+              ['body', request.body],
+            ] as const) {
+              const path = findNonFinite(value);
+              if (path) {
+                const issue = { path, message: 'must be a finite number', in: where };
+                return done(
+                  new ValidationError(`${where} '${path.join('.')}' must be a finite number`, {
+                    issues: [issue],
+                  }),
+                );
+              }
+            }
+            done();
+          },
+        }
+      : {}),
     ...(cacheable
       ? {
           onSend: (

@@ -11,6 +11,7 @@ import {
   RequestTimeoutError,
   ServiceUnavailableError,
   UnsupportedMediaTypeError,
+  UriTooLongError,
   ValidationError,
 } from '../internal/errors.js';
 
@@ -150,7 +151,9 @@ export function toAppError(err: unknown): AppError {
       return new InvalidJsonError('body is not valid JSON');
     case 'FST_ERR_BAD_URL':
     case 'FST_ERR_INVALID_URL':
-      return new BadRequestError('malformed URL');
+      return new BadRequestError('malformed URL (invalid percent-encoding)');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new UriTooLongError('a path parameter is longer than the server accepts');
     case 'FST_ERR_ASYNC_CONSTRAINT':
       return new BadRequestError('request rejected by a route constraint');
     case 'FST_ERR_NOT_ACCEPTABLE':
@@ -174,6 +177,7 @@ export function toAppError(err: unknown): AppError {
     if (status === 415) return new UnsupportedMediaTypeError('send the body as application/json');
     if (status === 408) return new RequestTimeoutError('request not received in time');
     if (status === 431) return new RequestHeaderTooLargeError('request headers are too large');
+    if (status === 414) return new UriTooLongError('the URI is longer than the server accepts');
     return new BadRequestError('the request could not be processed');
   }
   if (status === 503) return new ServiceUnavailableError('service unavailable');

@@ -118,6 +118,18 @@ export class PayloadTooLargeError extends AppError {
   readonly title = 'Request body too large';
 }
 
+export class UriTooLongError extends AppError {
+  readonly code = 'URI_TOO_LONG';
+  readonly status = 414;
+  readonly title = 'URI too long';
+}
+
+export class ExpectationFailedError extends AppError {
+  readonly code = 'EXPECTATION_FAILED';
+  readonly status = 417;
+  readonly title = 'Expectation failed';
+}
+
 export class UnsupportedMediaTypeError extends AppError {
   readonly code = 'UNSUPPORTED_MEDIA_TYPE';
   readonly status = 415;
@@ -247,7 +259,9 @@ export const ERROR_CODES: readonly { code: string; status: number; title: string
   RequestTimeoutError,
   ConflictError,
   PayloadTooLargeError,
+  UriTooLongError,
   UnsupportedMediaTypeError,
+  ExpectationFailedError,
   RateLimitedError,
   QuotaExceededError,
   RequestHeaderTooLargeError,

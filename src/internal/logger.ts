@@ -2,14 +2,7 @@ import { type DestinationStream, type Logger, pino } from 'pino';
 
 export type { Logger } from 'pino';
 
-/** Field paths whose values never reach a log line, whatever logs them. */
-export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers["x-api-key"]',
-  'req.headers.cookie',
-  'headers.authorization',
-  'headers["x-api-key"]',
-  'authorization',
+const SECRET_FIELDS = [
   'apiKey',
   'secret',
   'password',
@@ -18,29 +11,37 @@ export const REDACT_PATHS = [
   'privateKey',
   'seed',
   'token',
+  'authorization',
   'databaseUrl',
   'redisUrl',
   'metricsToken',
-  '*.apiKey',
-  '*.secret',
-  '*.password',
-  '*.passphrase',
-  '*.mnemonic',
-  '*.privateKey',
-  '*.seed',
-  '*.token',
-  '*.databaseUrl',
-  '*.redisUrl',
-  '*.metricsToken',
 ];
 
-// Query parameters that may carry credentials: their values are masked in access-log URLs.
-const SECRET_QUERY_RE =
-  /([?&](?:api[_-]?key|key|token|secret|password|passphrase|mnemonic|private[_-]?key|access[_-]?token)=)[^&#]*/gi;
+/**
+ * Field paths whose values never reach a log line, whatever logs them: the secret field names at
+ * the top level and up to three objects deep, plus request headers carrying credentials.
+ */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  'headers.cookie',
+  ...SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`, `*.*.*.${f}`]),
+];
 
-/** Mask credential-looking query values in a URL before it is logged. */
+// Query parameters that may carry credentials (also `name[]=` forms): values masked in logged URLs.
+const SECRET_QUERY_RE =
+  /([?&](?:(?:x-)?api[_-]?key|key|token|secret|password|passphrase|mnemonic|seed|private[_-]?key|access[_-]?token|auth|authorization|bearer)(?:\[[^\]=&]*\]|%5B[^=&]*%5D)?=)[^&#]*/gi;
+// A Sextant API key anywhere in a URL (path segment, unexpected parameter name).
+const API_KEY_RE = /sxt_[A-Za-z0-9_-]{32}/g;
+
+/** Mask credential-looking values in a URL before it is logged. */
 export function redactUrl(url: string): string {
-  return url.includes('=') ? url.replace(SECRET_QUERY_RE, '$1[Redacted]') : url;
+  let out = url.includes('sxt_') ? url.replace(API_KEY_RE, '[Redacted]') : url;
+  if (out.includes('=')) out = out.replace(SECRET_QUERY_RE, '$1[Redacted]');
+  return out;
 }
 
 /** Mask user:password in a connection URL (postgres://u:p@h/db → postgres://u:***@h/db). */
