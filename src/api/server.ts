@@ -6,6 +6,8 @@ import { type OpenServicesOptions, openServices, type Services } from '../servic
 import { adminSocketPathFor, startAdminServer } from './admin.js';
 import { type App, type BuildAppOptions, buildApp } from './app.js';
 
+const IDLE_REAP_INTERVAL_MS = 50;
+
 export type RunningServer = {
   app: App;
   services: Services;
@@ -94,10 +96,15 @@ export async function startServer(config: Config, options: StartServerOptions = 
           app.server.closeAllConnections();
         }, config.shutdownTimeoutMs);
         timer.unref();
+        // Keep-alive connections become idle once their in-flight response is sent; close them as
+        // they do, so shutdown ends when the last request does, not when the grace period does.
+        const reaper = setInterval(() => app.server.closeIdleConnections(), IDLE_REAP_INTERVAL_MS);
+        reaper.unref();
         try {
           await app.close();
         } finally {
           clearTimeout(timer);
+          clearInterval(reaper);
         }
         if (metricsServer) {
           const m = metricsServer;

@@ -14,7 +14,12 @@ import {
 import { AppError, ConfigError, DataDirLockedError } from '../internal/errors.js';
 import { createLogger, flushLogger } from '../internal/logger.js';
 import { packageVersion } from '../internal/version.js';
-import type { ApiKey, CreatedApiKey } from '../keys/index.js';
+import {
+  type ApiKey,
+  type CreatedApiKey,
+  type CreateKeyInput,
+  validateCreateKeyInput,
+} from '../keys/index.js';
 import { openServices, type Services } from '../services/index.js';
 
 /** Where command output goes (tests capture it). */
@@ -32,6 +37,8 @@ type Command = {
   summary: string;
   usage: string;
   options: Record<string, OptionSpec>;
+  /** Names of the positional arguments this command takes (none by default). */
+  positionals?: readonly string[];
   /** Which settings (config keys) this command accepts as flags. */
   settings: readonly SettingKey[] | 'all';
   run(ctx: RunContext): Promise<number>;
@@ -116,6 +123,7 @@ async function withStorage<T>(
   command: string,
   viaAdmin: (socket: string) => Promise<T>,
   direct: (services: Services) => Promise<T>,
+  openOptions: { migrate?: boolean } = {},
 ): Promise<T> {
   if (config.storageKind === 'pglite') {
     let holder = readLockHolder(config.dataDirAbs);
@@ -136,7 +144,7 @@ async function withStorage<T>(
       );
     }
   }
-  const services = await openServices(config, { command, logger: cliLogger(config) });
+  const services = await openServices(config, { command, logger: cliLogger(config), ...openOptions });
   try {
     return await direct(services);
   } finally {
@@ -187,16 +195,25 @@ const serve: Command = {
           process.exit(EXIT_FAILED);
         }
         stopping = true;
-        server.close(signal).then(
-          () => resolve(EXIT_OK),
-          (err) => {
-            ctx.io.err(`shutdown failed: ${(err as Error).message}\n`);
-            resolve(EXIT_FAILED);
-          },
-        );
+        server
+          .close(signal)
+          .finally(() => {
+            process.off('SIGTERM', onTerm);
+            process.off('SIGINT', onInt);
+          })
+          .then(
+            () => resolve(EXIT_OK),
+            (err) => {
+              ctx.io.err(`shutdown failed: ${(err as Error).message}\n`);
+              resolve(EXIT_FAILED);
+            },
+          );
       };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
+      // `on`, not `once`: a second signal must reach `stop` to force the exit.
+      const onTerm = () => stop('SIGTERM');
+      const onInt = () => stop('SIGINT');
+      process.on('SIGTERM', onTerm);
+      process.on('SIGINT', onInt);
     });
   },
 };
@@ -222,6 +239,8 @@ const migrateCmd: Command = {
         const status = await migrationStatus(services.db);
         return { status, applied, viaServer: false };
       },
+      // This command decides itself whether to apply migrations.
+      { migrate: false },
     );
     if (ctx.json) {
       printJson(ctx.io, { storage: config.storageKind, ...result });
@@ -266,6 +285,11 @@ const keysCreate: Command = {
             .filter(Boolean)
         : undefined;
     const params = { name, tier, ...(scopes ? { scopes } : {}) };
+    try {
+      validateCreateKeyInput(params as CreateKeyInput);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
     const key = await withStorage(
       ctx.config(),
       'keys create',
@@ -318,6 +342,7 @@ const keysRevoke: Command = {
   summary: 'Revoke an API key by id; it stops working at once on every server sharing the storage',
   usage: 'sextant keys revoke KEY_ID [--json]',
   options: {},
+  positionals: ['KEY_ID'],
   settings: STORAGE_SETTINGS,
   async run(ctx) {
     const id = ctx.positionals[0];
@@ -438,6 +463,11 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   if (parsed.values.help) {
     io.out(commandHelp(cmd));
     return EXIT_OK;
+  }
+  const allowed = cmd.positionals?.length ?? 0;
+  if (parsed.positionals.length > allowed) {
+    const extra = parsed.positionals[allowed];
+    return fail(EXIT_USAGE, `unexpected argument '${extra}' (see sextant ${cmd.name} --help)`, 'USAGE');
   }
   const ctx: RunContext = {
     io,

@@ -98,7 +98,7 @@ export function validateCreateKeyInput(input: CreateKeyInput): { name: string; t
 export type ApiKeyStore = {
   create(input: CreateKeyInput): Promise<CreatedApiKey>;
   list(options?: { includeRevoked?: boolean }): Promise<ApiKey[]>;
-  revoke(idOrPrefix: string): Promise<ApiKey>;
+  revoke(id: string): Promise<ApiKey>;
   /** The key for a presented secret, or null when unknown. Revoked keys are returned (caller decides). */
   findBySecret(secret: string): Promise<ApiKey | null>;
 };
@@ -123,13 +123,12 @@ export function createApiKeyStore({ db }: { db: Db }): ApiKeyStore {
       );
       return rows.map(toKey);
     },
-    async revoke(idOrPrefix) {
+    async revoke(id) {
       const rows = await db.query<Row>(
-        `update api_keys set revoked_at = coalesce(revoked_at, now())
-         where id = $1 or (prefix = $1 and length($1) >= 10) returning *`,
-        [idOrPrefix],
+        'update api_keys set revoked_at = coalesce(revoked_at, now()) where id = $1 returning *',
+        [id],
       );
-      if (rows.length === 0) throw new NotFoundError(`no API key with id ${JSON.stringify(idOrPrefix)}`);
+      if (rows.length === 0) throw new NotFoundError(`no API key with id ${JSON.stringify(id)}`);
       return toKey(rows[0]!);
     },
     async findBySecret(secret) {
