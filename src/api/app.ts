@@ -1,8 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import compress from '@fastify/compress';
-import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
@@ -26,6 +24,7 @@ import { type Logger, redactUrl } from '../internal/logger.js';
 import { OPERATIONS, type Operation, routePath } from '../operations/index.js';
 import type { Services } from '../services/index.js';
 import { type Authenticator, createAuthenticator } from './auth.js';
+import { createCors, DOCS_PREFIX, SECURITY_HEADERS } from './headers.js';
 import { PROBLEM_CONTENT_TYPE, type Problem, ProblemSchema, toAppError, toProblem } from './problem.js';
 
 export type BuildAppOptions = {
@@ -185,8 +184,15 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
     done();
   });
 
+  const cors = createCors(config.corsOriginList);
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    if (request.url.startsWith(DOCS_PREFIX)) {
+      reply.header('x-content-type-options', 'nosniff');
+    } else {
+      reply.headers(SECURITY_HEADERS);
+    }
+    cors.apply(request, reply);
     metrics.inFlight.inc();
     // 'close' fires however the exchange ends, including when the HTTP parser aborts mid-body
     // and no onResponse hook runs.
@@ -251,30 +257,8 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
     );
   });
 
-  await app.register(helmet, {
-    // The API serves JSON; the docs page gets its own CSP from swagger-ui (staticCSP).
-    contentSecurityPolicy: false,
-    crossOriginResourcePolicy: { policy: 'cross-origin' },
-    crossOriginEmbedderPolicy: false,
-  });
-  if (config.corsOriginList !== false) {
-    await app.register(cors, {
-      origin: config.corsOriginList === '*' ? '*' : [...config.corsOriginList],
-      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['content-type', 'authorization', 'x-api-key', 'x-request-id', 'if-none-match'],
-      exposedHeaders: [
-        'x-request-id',
-        'ratelimit-limit',
-        'ratelimit-remaining',
-        'ratelimit-reset',
-        'retry-after',
-        'etag',
-      ],
-      maxAge: 600,
-      // An OPTIONS request that is not a CORS preflight is answered 204, not a plain-text 400.
-      strictPreflight: false,
-    });
-  }
+  // Any OPTIONS (CORS preflight or not) is answered 204; CORS headers only for allowed origins.
+  app.options('*', { schema: { hide: true } }, (request, reply) => cors.preflight(request, reply));
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip', 'deflate'] });
 
   app.addSchema(ProblemSchema);

@@ -2,34 +2,83 @@ import { type DestinationStream, type Logger, pino } from 'pino';
 
 export type { Logger } from 'pino';
 
-const SECRET_FIELDS = [
-  'apiKey',
+/**
+ * Field names whose values never reach a log line, at any depth up to REDACT_MAX_DEPTH, compared
+ * case-insensitively with '-' and '_' ignored (`x-api-key`, `api_key`, `apiKey` all match).
+ */
+export const SECRET_FIELDS: ReadonlySet<string> = new Set([
+  'apikey',
+  'xapikey',
   'secret',
   'password',
   'passphrase',
   'mnemonic',
-  'privateKey',
+  'privatekey',
   'seed',
   'token',
+  'accesstoken',
   'authorization',
-  'databaseUrl',
-  'redisUrl',
-  'metricsToken',
-];
+  'cookie',
+  'setcookie',
+  'databaseurl',
+  'redisurl',
+  'metricstoken',
+]);
+const REDACT_MAX_DEPTH = 6;
+const CENSOR = '[Redacted]';
+
+function isSecretField(key: string): boolean {
+  return SECRET_FIELDS.has(key.toLowerCase().replace(/[-_]/g, ''));
+}
 
 /**
- * Field paths whose values never reach a log line, whatever logs them: the secret field names at
- * the top level and up to three objects deep, plus request headers carrying credentials.
+ * A copy of `value` with secret fields censored (the input is never mutated; objects without
+ * secrets are returned as they are). A key walk instead of pino's path-based redaction: with
+ * wildcard paths at several depths, that cost ~80 µs per log line; this costs well under 1 µs
+ * on a flat access-log line.
  */
-export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers["x-api-key"]',
-  'req.headers.cookie',
-  'headers.authorization',
-  'headers["x-api-key"]',
-  'headers.cookie',
-  ...SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`, `*.*.*.${f}`]),
-];
+export function redactSecrets<T>(value: T, depth = 0): T {
+  if (value === null || typeof value !== 'object' || depth > REDACT_MAX_DEPTH) return value;
+  if (value instanceof Date || ArrayBuffer.isView(value)) return value;
+  if (value instanceof Error) {
+    // Keep it an Error (pino's serializer needs that) but censor secret own properties.
+    let copy: Error | undefined;
+    for (const k of Object.keys(value)) {
+      const v = (value as unknown as Record<string, unknown>)[k];
+      const r = isSecretField(k) ? CENSOR : redactSecrets(v, depth + 1);
+      if (r !== v) {
+        copy ??= Object.create(
+          Object.getPrototypeOf(value),
+          Object.getOwnPropertyDescriptors(value),
+        ) as Error;
+        (copy as unknown as Record<string, unknown>)[k] = r;
+      }
+    }
+    return (copy ?? value) as T;
+  }
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = redactSecrets(value[i], depth + 1);
+      if (v !== value[i]) {
+        out ??= value.slice();
+        out[i] = v;
+      }
+    }
+    return (out ?? value) as T;
+  }
+  let out: Record<string, unknown> | undefined;
+  const obj = value as Record<string, unknown>;
+  for (const k in obj) {
+    const v = obj[k];
+    const r = isSecretField(k) ? (v === undefined ? v : CENSOR) : redactSecrets(v, depth + 1);
+    if (r !== v) {
+      out ??= { ...obj };
+      out[k] = r;
+    }
+  }
+  return (out ?? value) as T;
+}
 
 // Query parameters that may carry credentials (also `name[]=` forms): values masked in logged URLs.
 const SECRET_QUERY_RE =
@@ -79,9 +128,13 @@ export function createLogger(options: LoggerOptions): Logger {
     {
       level: options.level,
       base: { pid: process.pid },
-      redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: {
+        level: (label) => ({ level: label }),
+        // Bindings too: a child logger's fields (e.g. logger.child({ mnemonic })) are redacted once.
+        bindings: (bindings) => redactSecrets(bindings),
+        log: (obj) => redactSecrets(obj),
+      },
     },
     destination,
   );
