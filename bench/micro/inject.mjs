@@ -28,15 +28,25 @@ bare.get('/v1/status', () => ({ name: 'sextant', version: '0.1.0', uptimeSeconds
 await bare.ready();
 
 const dir = mkdtempSync(join(tmpdir(), 'sextant-micro-'));
-const config = loadConfig({ env: { SEXTANT_DATA_DIR: dir, TIER_ENTERPRISE_RPM: '1000000000', ...process.env.MICRO_ENV ? JSON.parse(process.env.MICRO_ENV) : {} } });
-const services = await openServices(config, { logger: createLogger({ level: config.logLevel, destination: sink }) });
+const config = loadConfig({
+  env: {
+    SEXTANT_DATA_DIR: dir,
+    TIER_ENTERPRISE_RPM: '1000000000',
+    ...(process.env.MICRO_ENV ? JSON.parse(process.env.MICRO_ENV) : {}),
+  },
+});
+const services = await openServices(config, {
+  logger: createLogger({ level: config.logLevel, destination: sink }),
+});
 const app = await buildApp(services);
 const key = await services.keys.create({ name: 'micro', tier: 'enterprise' });
 const headers = { 'x-api-key': key.secret };
 
 const b = await time('bare fastify', () => bare.inject({ method: 'GET', url: '/v1/status' }));
 const h = await time('sextant /healthz', () => app.inject({ method: 'GET', url: '/healthz' }));
-const s = await time('sextant /v1/status (key)', () => app.inject({ method: 'GET', url: '/v1/status', headers }));
+const s = await time('sextant /v1/status (key)', () =>
+  app.inject({ method: 'GET', url: '/v1/status', headers }),
+);
 console.log(`ratio status/bare: ${(s / b).toFixed(2)}  healthz/bare: ${(h / b).toFixed(2)}`);
 await app.close();
 await services.close();

@@ -18,17 +18,28 @@ const REVOKED_TOPIC = 'keys.revoked';
 /** Rate-limit state of one request, sent as RateLimit-* headers. */
 export type LimitState = { limit: number; remaining: number; resetSeconds: number };
 
+type MaybePromise<T> = T | Promise<T>;
+
+/** Apply `f` now if `v` is a value, after it resolves if it is a promise (no microtask on the fast path). */
+function then<A, B>(v: MaybePromise<A>, f: (a: A) => MaybePromise<B>): MaybePromise<B> {
+  return v instanceof Promise ? v.then(f) : f(v);
+}
+
+/** Who called and the rate-limit state of the request. */
+export type AuthResult = { auth: AuthInfo; limit: LimitState };
+
 export type Authenticator = {
   /**
    * Identify the caller, enforce the operation's policy, the per-minute limit and the monthly
-   * quota. Throws the matching 401/403/429 error; on success returns who called and the limit state.
+   * quota. Throws (or rejects with) the matching 401/403/429 error; on success returns who called
+   * and the limit state — synchronously when the key is cached and the counters are in memory.
    */
   authenticate(
     headers: Record<string, string | string[] | undefined>,
     ip: string,
     policy: AuthPolicy,
     nowMs: number,
-  ): Promise<{ auth: AuthInfo; limit: LimitState }>;
+  ): MaybePromise<AuthResult>;
   /** Announce a revocation to every process on the bus (and drop it from this cache). */
   announceRevoked(keyId: string): void;
   close(): void;
@@ -57,10 +68,15 @@ export function createAuthenticator(services: Services): Authenticator {
     for (const [h, entry] of cache) if (entry.key?.id === id) cache.delete(h);
   });
 
-  async function resolveKey(secret: string, nowMs: number): Promise<ApiKey | null> {
+  /** The key for a secret: from the cache (synchronously) or the database. */
+  function resolveKey(secret: string, nowMs: number): MaybePromise<ApiKey | null> {
     const hash = hashSecret(secret);
-    const hit = cache.get(hash);
-    if (hit !== undefined && hit.expiresAt > nowMs) return hit.key;
+    const entry = cache.get(hash);
+    if (entry !== undefined && entry.expiresAt > nowMs) return entry.key;
+    return loadKey(secret, hash, nowMs);
+  }
+
+  async function loadKey(secret: string, hash: string, nowMs: number): Promise<ApiKey | null> {
     const key = await services.keys.findBySecret(secret);
     if (cache.size >= KEY_CACHE_MAX_ENTRIES) cache.clear();
     cache.set(hash, { key, expiresAt: nowMs + KEY_CACHE_TTL_MS });
@@ -76,21 +92,20 @@ export function createAuthenticator(services: Services): Authenticator {
     return key;
   }
 
-  async function hit(
+  function hit(
     counterKey: string,
     limit: number,
     nowMs: number,
-  ): Promise<LimitState & { count: number }> {
+  ): MaybePromise<LimitState & { count: number }> {
     const windowStart = nowMs - (nowMs % MINUTE_MS);
     const windowEnd = windowStart + MINUTE_MS;
     const r = services.counters.incr(`rl:${counterKey}:${windowStart}`, windowEnd - nowMs + 1000);
-    const count = typeof r === 'number' ? r : await r;
-    return {
+    return then(r, (count) => ({
       count,
       limit,
       remaining: Math.max(0, limit - count),
       resetSeconds: Math.max(1, Math.ceil((windowEnd - nowMs) / 1000)),
-    };
+    }));
   }
 
   function limited(state: LimitState): RateLimitedError {
@@ -106,45 +121,53 @@ export function createAuthenticator(services: Services): Authenticator {
   }
 
   return {
-    async authenticate(headers, ip, policy, nowMs) {
+    authenticate(headers, ip, policy, nowMs) {
       const secret = presentedSecret(headers);
       if (secret === undefined) {
-        if (!policy.anonymous)
+        if (!policy.anonymous) {
           throw new UnauthorizedError(
             'this endpoint needs an API key (x-api-key header or Authorization: Bearer)',
           );
-        if (!config.anonymousAccess)
-          throw new UnauthorizedError('anonymous access is disabled on this server: send an API key');
-        const state = await hit(`ip:${ip}`, config.anonymousRpm, nowMs);
-        if (state.count > state.limit) throw limited(state);
-        return { auth: { type: 'anonymous', ip }, limit: state };
-      }
-      if (!looksLikeSecret(secret))
-        throw new InvalidApiKeyError('API key is malformed (expected sxt_ followed by 32 characters)');
-      const key = await resolveKey(secret, nowMs);
-      if (!key) throw new InvalidApiKeyError('API key is not recognised');
-      if (key.revokedAt) throw new RevokedApiKeyError(`API key ${key.id} was revoked at ${key.revokedAt}`);
-      if (policy.scope && !key.scopes.includes(policy.scope)) {
-        throw new ForbiddenError(`API key ${key.id} lacks the '${policy.scope}' scope this endpoint needs`);
-      }
-      const limits = config.tiers[key.tier];
-      const state = await hit(key.id, limits.rpm, nowMs);
-      if (state.count > state.limit) throw limited(state);
-      if (limits.monthlyQuota > 0) {
-        const month = new Date(nowMs).toISOString().slice(0, 7);
-        const endMs = endOfMonthMs(nowMs);
-        const r = services.counters.incr(`q:${key.id}:${month}`, endMs - nowMs + 86_400_000);
-        const used = typeof r === 'number' ? r : await r;
-        if (used > limits.monthlyQuota) {
-          metrics.rateLimited.inc({ reason: 'quota' });
-          throw new QuotaExceededError(
-            `monthly quota of ${limits.monthlyQuota} requests for the '${key.tier}' tier is used up; it resets at ${new Date(endMs).toISOString()}`,
-            { headers: { 'retry-after': String(Math.ceil((endMs - nowMs) / 1000)) } },
-          );
         }
+        if (!config.anonymousAccess) {
+          throw new UnauthorizedError('anonymous access is disabled on this server: send an API key');
+        }
+        return then(hit(`ip:${ip}`, config.anonymousRpm, nowMs), (state): AuthResult => {
+          if (state.count > state.limit) throw limited(state);
+          return { auth: { type: 'anonymous', ip }, limit: state };
+        });
       }
-      services.usage.record(key.id, nowMs);
-      return { auth: { type: 'key', key, ip }, limit: state };
+      if (!looksLikeSecret(secret)) {
+        throw new InvalidApiKeyError('API key is malformed (expected sxt_ followed by 32 characters)');
+      }
+      return then(resolveKey(secret, nowMs), (key) => {
+        if (!key) throw new InvalidApiKeyError('API key is not recognised');
+        if (key.revokedAt) throw new RevokedApiKeyError(`API key ${key.id} was revoked at ${key.revokedAt}`);
+        if (policy.scope && !key.scopes.includes(policy.scope)) {
+          throw new ForbiddenError(`API key ${key.id} lacks the '${policy.scope}' scope this endpoint needs`);
+        }
+        const limits = config.tiers[key.tier];
+        return then(hit(key.id, limits.rpm, nowMs), (state) => {
+          if (state.count > state.limit) throw limited(state);
+          const done = (): AuthResult => {
+            services.usage.record(key.id, nowMs);
+            return { auth: { type: 'key', key, ip }, limit: state };
+          };
+          if (limits.monthlyQuota <= 0) return done();
+          const month = new Date(nowMs).toISOString().slice(0, 7);
+          const endMs = endOfMonthMs(nowMs);
+          return then(services.counters.incr(`q:${key.id}:${month}`, endMs - nowMs + 86_400_000), (used) => {
+            if (used > limits.monthlyQuota) {
+              metrics.rateLimited.inc({ reason: 'quota' });
+              throw new QuotaExceededError(
+                `monthly quota of ${limits.monthlyQuota} requests for the '${key.tier}' tier is used up; it resets at ${new Date(endMs).toISOString()}`,
+                { headers: { 'retry-after': String(Math.ceil((endMs - nowMs) / 1000)) } },
+              );
+            }
+            return done();
+          });
+        });
+      });
     },
     announceRevoked(keyId) {
       for (const [h, entry] of cache) if (entry.key?.id === keyId) cache.delete(h);

@@ -17,6 +17,7 @@ export type UsageTracker = {
 };
 
 const USAGE_FLUSH_INTERVAL_MS = 5_000;
+const DAY_MS = 86_400_000;
 
 /** UTC day `YYYY-MM-DD` of a time. */
 export function utcDay(ms: number): string {
@@ -35,6 +36,9 @@ export function createUsageTracker({
   onError?: (err: unknown) => void;
 }): UsageTracker {
   let pending = new Map<string, number>(); // `${keyId}|${day}` → requests
+  // The current day's string, recomputed only when the day changes (record is on the hot path).
+  let dayStart = 0;
+  let dayStr = '';
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
 
@@ -78,7 +82,11 @@ export function createUsageTracker({
 
   const tracker: UsageTracker = {
     record(keyId, nowMs) {
-      const k = `${keyId}|${utcDay(nowMs)}`;
+      if (nowMs < dayStart || nowMs >= dayStart + DAY_MS) {
+        dayStart = nowMs - (nowMs % DAY_MS);
+        dayStr = utcDay(dayStart);
+      }
+      const k = `${keyId}|${dayStr}`;
       pending.set(k, (pending.get(k) ?? 0) + 1);
     },
     flush() {
