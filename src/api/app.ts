@@ -118,9 +118,9 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   const clock = { now };
 
   const app = Fastify({
-    loggerInstance: logger,
-    // One access-log line per request is written in onResponse; Fastify's two lines are off.
-    logController: new LogController({ disableRequestLogging: true }),
+    // Fastify's own logger is off: it would build a child logger per request and write two lines.
+    // We write one access-log line per request (onResponse) and log errors with the request id.
+    logger: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
@@ -235,7 +235,7 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
     if (appError.status >= 500) {
-      request.log.error({ err: error }, 'request failed');
+      logger.error({ err: error, reqId: request.id }, 'request failed');
     }
     return sendProblem(reply, toProblem(appError, request.id), appError.headers);
   });
@@ -299,6 +299,8 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   app.get(
     '/healthz',
     {
+      compress: false,
+      decompress: false,
       schema: {
         tags: ['system'],
         summary: 'Liveness',
@@ -421,6 +423,9 @@ function registerOperation(
   app.route({
     method: op.method,
     url: routePath(op),
+    ...(op.compress === false ? { compress: false } : {}),
+    // Only bodies can be compressed: skip the decompression hook on body-less operations.
+    ...(op.body ? {} : { decompress: false }),
     schema: {
       operationId: op.id,
       summary: op.summary,
@@ -517,7 +522,10 @@ function registerOperation(
           services,
           auth: request.auth!,
           requestId: request.id,
-          log: request.log as Logger,
+          // Created on first use only: most handlers never log.
+          get log() {
+            return services.common.logger.child({ reqId: request.id });
+          },
           now: clock.now(),
         },
       );

@@ -7,13 +7,14 @@ import type { Config } from '../internal/config.js';
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  // No scripts, no framing (frame-ancestors supersedes X-Frame-Options in current browsers).
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
   // API answers are meant to be read cross-origin (CORS decides who may).
   'cross-origin-resource-policy': 'cross-origin',
-  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
 };
+// Not sent: Strict-Transport-Security belongs to the TLS terminator in front of Sextant (a
+// plain-HTTP answer cannot set it), and Referrer-Policy / X-Frame-Options matter for pages,
+// which JSON answers are not.
 
 /** The docs UI sends its own, looser CSP (it needs its scripts and styles). */
 export const DOCS_PREFIX = '/docs';

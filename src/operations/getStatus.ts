@@ -55,6 +55,8 @@ export const getStatus = defineOperation({
   response: StatusResponse,
   auth: { anonymous: true, scope: 'read' },
   cache: 'no-store',
+  // A few hundred bytes, polled often: compression would cost more than it saves.
+  compress: false,
   handler(_input, { services, now }) {
     const { common } = services;
     return {

@@ -57,6 +57,11 @@ export type OperationDef<
   response: R;
   auth: AuthPolicy;
   cache: CachePolicy;
+  /**
+   * Compress answers over 1 KiB when the client accepts it (default true). Small, hot answers
+   * set false to skip the per-request hook.
+   */
+  compress?: boolean;
   handler(input: OperationInput<P, Q, B>, ctx: OperationContext): Promise<Static<R>> | Static<R>;
 };
 
