@@ -13,6 +13,8 @@ export type Common = {
   shutdown: Shutdown;
   /** Process start (ms since epoch), for uptime. */
   startedAt: number;
+  /** `startedAt` as an ISO string. */
+  startedAtIso: string;
   version: string;
 };
 

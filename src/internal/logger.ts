@@ -168,9 +168,17 @@ export function createAccessLogWriter(logger: Logger): ((entry: AccessLogEntry) 
   if (!stream) return null;
   const head = '{"level":"info","time":"';
   const pid = `","pid":${process.pid},"reqId":`;
+  // Many lines share a millisecond under load: format the time once per millisecond.
+  let lastMs = 0;
+  let lastIso = '';
   return (e) => {
+    const ms = Date.now();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastIso = new Date(ms).toISOString();
+    }
     stream.write(
-      `${head}${new Date().toISOString()}${pid}${JSON.stringify(e.reqId)},"method":${JSON.stringify(e.method)},"url":${JSON.stringify(redactUrl(e.url))},"route":${JSON.stringify(e.route)},"status":${e.status},"ms":${e.ms},"ip":${JSON.stringify(e.ip)}${e.key === undefined ? '' : `,"key":${JSON.stringify(e.key)}`},"msg":"request"}\n`,
+      `${head}${lastIso}${pid}${JSON.stringify(e.reqId)},"method":${JSON.stringify(e.method)},"url":${JSON.stringify(redactUrl(e.url))},"route":${JSON.stringify(e.route)},"status":${e.status},"ms":${e.ms},"ip":${JSON.stringify(e.ip)}${e.key === undefined ? '' : `,"key":${JSON.stringify(e.key)}`},"msg":"request"}\n`,
     );
   };
 }

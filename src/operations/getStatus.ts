@@ -62,7 +62,7 @@ export const getStatus = defineOperation({
     return {
       name: 'sextant' as const,
       version: common.version,
-      startedAt: new Date(common.startedAt).toISOString(),
+      startedAt: common.startedAtIso,
       uptimeSeconds: Math.round((now - common.startedAt) / 100) / 10,
       now: new Date(now).toISOString(),
       storage: { kind: services.db.kind, schemaVersion: services.schemaVersion },

@@ -101,13 +101,15 @@ export async function openServices(config: Config, options: OpenServicesOptions 
     usage.start();
     shutdown.add('usage', () => usage.stop());
 
+    const startedAt = Date.now();
     const common: Common = {
       config,
       logger,
       metrics: createMetrics(),
       bus,
       shutdown,
-      startedAt: Date.now(),
+      startedAt,
+      startedAtIso: new Date(startedAt).toISOString(),
       version: packageVersion(),
     };
     return {

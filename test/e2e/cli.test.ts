@@ -26,8 +26,6 @@ import { DATABASE_URL, dropSchema } from '../helpers.js';
  * End-to-end tests of the `sextant` CLI: help, usage and config errors, the API-key lifecycle
  * on embedded storage (and Postgres when DATABASE_URL is set), and the same lifecycle through
  * the admin channel of a real `sextant serve` child process holding the data directory.
- *
- * Tests named `BUG:` assert the intended behaviour and fail until the bug in src/ is fixed.
  */
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -381,7 +379,7 @@ describe('usage errors exit 2 with a message', () => {
     expect(body.error.message).toContain('--bogus');
   });
 
-  it('BUG: an invalid --tier is a usage error (exit 2), caught before storage is opened', async () => {
+  it('an invalid --tier is a usage error (exit 2), caught before storage is opened', async () => {
     const dir = tempDir();
     const r = await run(['keys', 'create', '--name', 'x', '--tier', 'gold', '--data-dir', dir]);
     expect(r.err).toMatch(/tier/);
@@ -390,14 +388,14 @@ describe('usage errors exit 2 with a message', () => {
     expect(existsSync(join(dir, 'pgdata'))).toBe(false);
   });
 
-  it('BUG: an unknown --scopes value is a usage error (exit 2)', async () => {
+  it('an unknown --scopes value is a usage error (exit 2)', async () => {
     const dir = tempDir();
     const r = await run(['keys', 'create', '--name', 'x', '--scopes', 'read,root', '--data-dir', dir]);
     expect(r.err).toMatch(/root/);
     expect(r.code).toBe(2);
   });
 
-  it('BUG: a stray positional argument is rejected (`migrate status` must not run `migrate`)', async () => {
+  it('a stray positional argument is rejected (`migrate status` must not run `migrate`)', async () => {
     const dir = tempDir();
     const r = await run(['migrate', 'status', '--data-dir', dir]);
     expect(r.code).toBe(2);
@@ -594,7 +592,7 @@ describe.runIf(DATABASE_URL !== undefined)('Postgres', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('migrate on a fresh data directory', () => {
-  it('BUG: migrate --status only reports: pending migrations stay pending', async () => {
+  it('migrate --status only reports: pending migrations stay pending', async () => {
     const dir = tempDir();
     const st = await runJson<MigrateJson>(['migrate', '--status', '--data-dir', dir]);
     expect(st.applied).toEqual([]);
@@ -603,7 +601,7 @@ describe('migrate on a fresh data directory', () => {
     expect(st.status.every((s) => s.appliedAt === null)).toBe(true);
   });
 
-  it('BUG: migrate reports the migrations it applied', async () => {
+  it('migrate reports the migrations it applied', async () => {
     const dir = tempDir();
     const m = await runJson<MigrateJson>(['migrate', '--data-dir', dir]);
     for (const s of m.status) expect(s.appliedAt).not.toBeNull();

@@ -17,8 +17,6 @@ import { startTestServer, stopTestServer, type TestServer } from '../helpers.js'
  * Acceptance: graceful shutdown with a request in flight. In-process servers with a test-only
  * slow operation (the in-flight request finishes, new connections are refused, storage closes;
  * the grace period bounds the wait), then the real `sextant serve` process on SIGTERM/SIGINT.
- *
- * Tests named `BUG:` assert the intended behaviour and fail until the bug in src/ is fixed.
  */
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -170,7 +168,7 @@ describe('graceful shutdown with a request in flight (in-process)', () => {
     expect(logs.at(-1)?.msg).toBe('stopped');
   }, 60_000);
 
-  it('BUG: close() resolves once the in-flight request is answered, not at the end of the grace period', async () => {
+  it('close() resolves once the in-flight request is answered, not at the end of the grace period', async () => {
     // A long grace period makes "waited for the timer" unmistakable.
     server = await startTestServer({ SHUTDOWN_TIMEOUT_MS: '20000' }, { operations: TEST_OPERATIONS });
     const s = server;
@@ -417,7 +415,7 @@ describe('sextant serve process: signals', () => {
   );
 
   it(
-    'BUG: a second SIGTERM while draining exits at once with code 1 (and says so)',
+    'a second SIGTERM while draining exits at once with code 1 (and says so)',
     async () => {
       // The stalled connection keeps the drain going for the whole (long) grace period.
       const child = spawnServe({ SHUTDOWN_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '0' });
