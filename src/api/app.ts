@@ -193,10 +193,10 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
       reply.headers(SECURITY_HEADERS);
     }
     cors.apply(request, reply);
-    metrics.inFlight.inc();
+    metrics.requestStarted();
     // 'close' fires however the exchange ends, including when the HTTP parser aborts mid-body
     // and no onResponse hook runs.
-    reply.raw.once('close', () => metrics.inFlight.dec());
+    reply.raw.once('close', metrics.requestEnded);
     if (request.raw.httpVersionMajor === 1 && request.raw.httpVersionMinor >= 1 && !request.headers.host) {
       return done(new BadRequestError('HTTP/1.1 requests need a Host header'));
     }
@@ -373,8 +373,8 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
       if (config.metricsToken && request.headers.authorization !== `Bearer ${config.metricsToken}`) {
         throw new UnauthorizedError('metrics need Authorization: Bearer <METRICS_TOKEN>');
       }
-      reply.type(services.common.metrics.registry.contentType).header('cache-control', 'no-store');
-      return services.common.metrics.registry.metrics();
+      reply.type(services.common.metrics.contentType).header('cache-control', 'no-store');
+      return services.common.metrics.text();
     });
   }
 

@@ -41,13 +41,13 @@ export async function startServer(config: Config, options: StartServerOptions = 
   try {
     await app.listen({ port: config.port, host: config.host });
     if (config.metricsPort > 0) {
-      const registry = services.common.metrics.registry;
+      const metrics = services.common.metrics;
       const token = config.metricsToken;
       const ms = createServer(async (req, res) => {
         if (req.url !== '/metrics') return res.writeHead(404).end();
         if (token && req.headers.authorization !== `Bearer ${token}`) return res.writeHead(401).end();
-        res.writeHead(200, { 'content-type': registry.contentType });
-        res.end(await registry.metrics());
+        res.writeHead(200, { 'content-type': metrics.contentType });
+        res.end(await metrics.text());
       });
       await new Promise<void>((resolve, reject) => {
         ms.once('error', reject);
