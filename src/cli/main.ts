@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { AdminCallError, callAdmin } from '../api/admin.js';
-import { type RunningServer, startServer } from '../api/server.js';
+import { AdminCallError, callAdmin, type RunningServer, startServer } from '../api/index.js';
 import { type MigrationStatus, migrate, migrationStatus, readLockHolder } from '../db/index.js';
 import {
   type Config,
