@@ -6,7 +6,7 @@ import {
   RevokedApiKeyError,
   UnauthorizedError,
 } from '../internal/errors.js';
-import { type ApiKey, hashSecret, looksLikeSecret } from '../keys/index.js';
+import { type ApiKey, looksLikeSecret } from '../keys/index.js';
 import type { AuthInfo, AuthPolicy } from '../operations/index.js';
 import type { Services } from '../services/index.js';
 
@@ -61,7 +61,10 @@ function endOfMonthMs(nowMs: number): number {
 
 export function createAuthenticator(services: Services): Authenticator {
   const { config, bus, metrics } = services.common;
-  // Secret hash → key (or null for an unknown, well-formed secret).
+  // Presented secret → key (or null for an unknown, well-formed secret). Keyed by the secret
+  // itself so a cache hit skips both the format check and SHA-256 (only the hash is stored in
+  // the database; secrets stay in this process's memory no longer than KEY_CACHE_TTL_MS, as
+  // they already pass through it in request headers).
   const cache = new Map<string, { key: ApiKey | null; expiresAt: number }>();
   const unsubscribe = bus.subscribe(REVOKED_TOPIC, (message) => {
     const id = (message as { id?: unknown }).id;
@@ -70,16 +73,18 @@ export function createAuthenticator(services: Services): Authenticator {
 
   /** The key for a secret: from the cache (synchronously) or the database. */
   function resolveKey(secret: string, nowMs: number): MaybePromise<ApiKey | null> {
-    const hash = hashSecret(secret);
-    const entry = cache.get(hash);
+    const entry = cache.get(secret);
     if (entry !== undefined && entry.expiresAt > nowMs) return entry.key;
-    return loadKey(secret, hash, nowMs);
+    if (!looksLikeSecret(secret)) {
+      throw new InvalidApiKeyError('API key is malformed (expected sxt_ followed by 32 characters)');
+    }
+    return loadKey(secret, nowMs);
   }
 
-  async function loadKey(secret: string, hash: string, nowMs: number): Promise<ApiKey | null> {
+  async function loadKey(secret: string, nowMs: number): Promise<ApiKey | null> {
     const key = await services.keys.findBySecret(secret);
     if (cache.size >= KEY_CACHE_MAX_ENTRIES) cache.clear();
-    cache.set(hash, { key, expiresAt: nowMs + KEY_CACHE_TTL_MS });
+    cache.set(secret, { key, expiresAt: nowMs + KEY_CACHE_TTL_MS });
     if (key && !key.revokedAt) {
       // Seed this month's quota counter from stored usage (a no-op if the counter already exists).
       const limits = config.tiers[key.tier];
@@ -136,9 +141,6 @@ export function createAuthenticator(services: Services): Authenticator {
           if (state.count > state.limit) throw limited(state);
           return { auth: { type: 'anonymous', ip }, limit: state };
         });
-      }
-      if (!looksLikeSecret(secret)) {
-        throw new InvalidApiKeyError('API key is malformed (expected sxt_ followed by 32 characters)');
       }
       return then(resolveKey(secret, nowMs), (key) => {
         if (!key) throw new InvalidApiKeyError('API key is not recognised');
