@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,4 +65,37 @@ export async function ensureBuilt(): Promise<void> {
   } finally {
     rmSync(BUILD_LOCK_DIR, { recursive: true, force: true });
   }
+}
+
+/** A `node bin/sextant.js …` child process with its output collected. */
+export type CliChild = {
+  proc: ChildProcess;
+  out: string;
+  err: string;
+  /** Resolves once the process exited and its output streams closed. */
+  closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+};
+
+/** Spawn `node bin/sextant.js ...args`; tracked in `children` until it exits. */
+export function spawnSextant(args: string[], env: NodeJS.ProcessEnv, children: Set<CliChild>): CliChild {
+  const proc = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: CliChild = {
+    proc,
+    out: '',
+    err: '',
+    closed: new Promise((resolve) => {
+      proc.once('close', (code, signal) => {
+        children.delete(child);
+        resolve({ code, signal });
+      });
+    }),
+  };
+  proc.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    child.out += d;
+  });
+  proc.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    child.err += d;
+  });
+  children.add(child);
+  return child;
 }

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +8,7 @@ import { lockDataDir } from '../../src/db/index.js';
 import { describeSettings, loadConfig } from '../../src/internal/config.js';
 import { createLogger } from '../../src/internal/logger.js';
 import { openServices } from '../../src/services/index.js';
-import { BIN, BUILD_WAIT_MS, ensureBuilt, ROOT } from '../build.js';
+import { BUILD_WAIT_MS, type CliChild, ensureBuilt, spawnSextant } from '../build.js';
 import { DATABASE_URL, dropSchema } from '../helpers.js';
 
 /**
@@ -35,42 +34,11 @@ function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-type CliChild = {
-  proc: ChildProcess;
-  out: string;
-  err: string;
-  /** Resolves once the process exited and its output streams closed. */
-  closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-};
-
 const children = new Set<CliChild>();
 
 /** Spawn `node bin/sextant.js ...args` (tracked, killed in afterAll). */
 function spawnCli(args: string[], env: Record<string, string> = {}): CliChild {
-  const proc = spawn(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
-    env: childEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const child: CliChild = {
-    proc,
-    out: '',
-    err: '',
-    closed: new Promise((resolve) => {
-      proc.once('close', (code, signal) => {
-        children.delete(child);
-        resolve({ code, signal });
-      });
-    }),
-  };
-  proc.stdout?.setEncoding('utf8').on('data', (d: string) => {
-    child.out += d;
-  });
-  proc.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    child.err += d;
-  });
-  children.add(child);
-  return child;
+  return spawnSextant(args, childEnv(env), children);
 }
 
 /** Wait for `serve`'s "listening on http://…" line on stderr; returns the base URL. */

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
@@ -8,7 +7,7 @@ import { Type } from '@sinclair/typebox';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeSettings } from '../../src/internal/config.js';
 import { defineOperation, OPERATIONS, type Operation } from '../../src/operations/index.js';
-import { BIN, BUILD_WAIT_MS, ensureBuilt, ROOT } from '../build.js';
+import { BUILD_WAIT_MS, type CliChild, ensureBuilt, spawnSextant } from '../build.js';
 import { startTestServer, stopTestServer, type TestServer } from '../helpers.js';
 
 /**
@@ -211,15 +210,9 @@ describe('graceful shutdown with a request in flight (in-process)', () => {
 // The real `sextant serve` process
 // ---------------------------------------------------------------------------------------------
 
-type ServeChild = {
-  proc: ChildProcess;
-  dir: string;
-  out: string;
-  err: string;
-  closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-};
+type ServeChild = CliChild & { dir: string };
 
-const children = new Set<ServeChild>();
+const children = new Set<CliChild>();
 const tempDirs: string[] = [];
 
 /** `node bin/sextant.js serve --port 0 --data-dir <temp>` with no Sextant setting inherited. */
@@ -228,31 +221,8 @@ function spawnServe(env: Record<string, string> = {}): ServeChild {
   tempDirs.push(dir);
   const base: NodeJS.ProcessEnv = { ...process.env };
   for (const s of describeSettings()) delete base[s.env];
-  const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dir], {
-    cwd: ROOT,
-    env: { ...base, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const child: ServeChild = {
-    proc,
-    dir,
-    out: '',
-    err: '',
-    closed: new Promise((resolve) => {
-      proc.once('close', (code, signal) => {
-        children.delete(child);
-        resolve({ code, signal });
-      });
-    }),
-  };
-  proc.stdout?.setEncoding('utf8').on('data', (d: string) => {
-    child.out += d;
-  });
-  proc.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    child.err += d;
-  });
-  children.add(child);
-  return child;
+  const child = spawnSextant(['serve', '--port', '0', '--data-dir', dir], { ...base, ...env }, children);
+  return Object.assign(child, { dir });
 }
 
 /** Poll until `ready()` or fail after `ms` with `what`. */
