@@ -216,7 +216,9 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
     // Operations set routeTemplate in their own hook: Fastify's routeOptions getter builds a
     // twelve-field object on every call, so it is only used for the few other routes.
     const route = request.routeTemplate ?? request.routeOptions.url ?? '(unmatched)';
-    const seconds = reply.elapsedTime / 1000;
+    // elapsedTime is a getter that reads the clock: read it once.
+    const elapsedMs = reply.elapsedTime;
+    const seconds = elapsedMs / 1000;
     metrics.observeRequest(request.method, route, reply.statusCode, seconds);
     accessLog?.({
       reqId: request.id,
@@ -224,7 +226,7 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
       url: request.url,
       route,
       status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime * 100) / 100,
+      ms: Math.round(elapsedMs * 100) / 100,
       ip: request.ip,
       key: request.keyId,
     });
