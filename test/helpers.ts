@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { type RunningServer, type StartServerOptions, startServer } from '../src/api/server.js';
 import { type Config, loadConfig } from '../src/internal/config.js';
@@ -49,6 +50,8 @@ export function testEnv(
     SEXTANT_DATA_DIR: dir,
     PORT: '0',
     LOG_LEVEL: 'info',
+    // Tests never reach exchanges: live data comes from replays or the bus.
+    MARKET_SOURCE: 'none',
     ...(usePg ? { DATABASE_URL: DATABASE_URL!, DATABASE_SCHEMA: schema, DATABASE_POOL_SIZE: '4' } : {}),
     ...(options.redis && REDIS_URL
       ? { REDIS_URL, REDIS_PREFIX: options.prefix ?? `sxt-test-${randomBytes(6).toString('hex')}:` }
@@ -65,6 +68,10 @@ export function testEnv(
     },
   };
 }
+
+/** Real market data shared beside the project (never committed); tests skip without it. */
+export const SHARED_DATA = join(fileURLToPath(new URL('../', import.meta.url)), '..', 'shared', 'data');
+export const HAVE_SHARED_DATA = existsSync(SHARED_DATA);
 
 export async function dropSchema(schema: string): Promise<void> {
   if (!DATABASE_URL) return;

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrationStatus } from '../db/index.js';
 import { AppError, BadRequestError, InternalError, NotFoundError } from '../internal/errors.js';
-import type { Services } from '../services/index.js';
+import { ImportRejectedError, importMarketFiles, isInterval } from '../market/index.js';
+import { createMarketResolver, type Services } from '../services/index.js';
 
 /**
  * The local admin channel: while a server holds an embedded (PGlite) data directory, CLI
@@ -13,7 +14,7 @@ import type { Services } from '../services/index.js';
  * opening the files a second time. The socket is mode 0600 and never listens on the network.
  */
 
-export type AdminMethod = 'keys.create' | 'keys.list' | 'keys.revoke' | 'migrations.status';
+export type AdminMethod = 'keys.create' | 'keys.list' | 'keys.revoke' | 'migrations.status' | 'market.import';
 
 const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
 const ADMIN_TIMEOUT_MS = 10_000;
@@ -50,6 +51,28 @@ async function dispatch(
     }
     case 'migrations.status':
       return migrationStatus(services.db);
+    case 'market.import': {
+      const paths = params.paths;
+      if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string'))
+        throw new BadRequestError('paths must be a list of file or directory paths');
+      try {
+        return await importMarketFiles(
+          { db: services.db, resolveMarket: createMarketResolver(services.assets) },
+          paths as string[],
+          {
+            ...(typeof params.venue === 'string' ? { venue: params.venue } : {}),
+            ...(typeof params.symbol === 'string' ? { symbol: params.symbol } : {}),
+            ...(typeof params.interval === 'string' && isInterval(params.interval)
+              ? { interval: params.interval }
+              : {}),
+          },
+        );
+      } catch (err) {
+        if (err instanceof ImportRejectedError)
+          throw new BadRequestError(err.message, { extra: { issues: err.issues } });
+        throw err;
+      }
+    }
     default:
       throw new NotFoundError(`unknown admin method ${JSON.stringify(method)}`);
   }
@@ -134,6 +157,7 @@ export function callAdmin<T>(
   socketPath: string,
   method: AdminMethod,
   params: Record<string, unknown> = {},
+  timeoutMs: number = ADMIN_TIMEOUT_MS,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -142,7 +166,7 @@ export function callAdmin<T>(
         path: '/',
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        timeout: ADMIN_TIMEOUT_MS,
+        timeout: timeoutMs,
       },
       (res) => {
         const chunks: Buffer[] = [];

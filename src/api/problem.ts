@@ -49,6 +49,20 @@ export const ProblemSchema = Type.Object(
         { description: 'Validation failures, one per offending field' },
       ),
     ),
+    candidates: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            id: Type.String(),
+            symbol: Type.String(),
+            name: Type.String(),
+            rank: Type.Union([Type.Integer(), Type.Null()]),
+          },
+          { additionalProperties: true },
+        ),
+        { description: 'AMBIGUOUS_SYMBOL only: every asset the symbol names, ranked first; retry with an id' },
+      ),
+    ),
   },
   {
     $id: 'Problem',

@@ -2,7 +2,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../internal/config.js';
 import { flushLogger, type Logger } from '../internal/logger.js';
-import { type OpenServicesOptions, openServices, type Services } from '../services/index.js';
+import { type MarketFeed, startMarketFeed } from '../market/feed.js';
+import {
+  createMarketResolver,
+  type OpenServicesOptions,
+  openServices,
+  type Services,
+} from '../services/index.js';
 import { adminSocketPathFor, startAdminServer } from './admin.js';
 import { type App, type BuildAppOptions, buildApp } from './app.js';
 
@@ -11,6 +17,8 @@ const IDLE_REAP_INTERVAL_MS = 50;
 export type RunningServer = {
   app: App;
   services: Services;
+  /** The live market feed (replay, exchange or none). */
+  feed: MarketFeed;
   /** Base URL, e.g. http://127.0.0.1:8080 */
   url: string;
   metricsUrl: string;
@@ -38,7 +46,22 @@ export async function startServer(config: Config, options: StartServerOptions = 
 
   let metricsServer: Server | null = null;
   let adminSocket: string | null = null;
+  let feed: MarketFeed | null = null;
   try {
+    // The feed starts before listening so a replay's data is imported when the first request comes.
+    const f = await startMarketFeed({
+      config,
+      db: services.db,
+      bus: services.common.bus,
+      logger,
+      assets: services.assets,
+      store: services.market.store,
+      resolveMarket: createMarketResolver(services.assets),
+      marketClock: services.marketClock,
+    });
+    feed = f;
+    // Runs before the database closes (shutdown steps run in reverse order of adding).
+    shutdown.add('market feed', () => f.close());
     await app.listen({ port: config.port, host: config.host });
     if (config.metricsPort > 0) {
       const metrics = services.common.metrics;
@@ -69,6 +92,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     await services.close();
     throw err;
   }
+  const liveFeed = feed!;
 
   const addr = app.server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
@@ -81,6 +105,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
   return {
     app,
     services,
+    feed: liveFeed,
     url,
     metricsUrl,
     adminSocket,

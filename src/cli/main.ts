@@ -1,3 +1,4 @@
+import { relative as relativePath, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { AdminCallError, callAdmin, type RunningServer, startServer } from '../api/index.js';
@@ -19,7 +20,22 @@ import {
   type CreateKeyInput,
   validateCreateKeyInput,
 } from '../keys/index.js';
-import { openServices, type Services } from '../services/index.js';
+import {
+  barsToColumns,
+  baseQuote,
+  createCcxtSource,
+  ImportRejectedError,
+  type ImportSummary,
+  INTERVAL_MS,
+  INTERVALS,
+  type Interval,
+  importMarketFiles,
+  isInterval,
+  iso,
+  parseTimestamp,
+  writeBars,
+} from '../market/index.js';
+import { createMarketResolver, openServices, type Services } from '../services/index.js';
 
 /** Where command output goes (tests capture it). */
 export type CliIo = {
@@ -363,7 +379,232 @@ const keysRevoke: Command = {
   },
 };
 
-const COMMANDS: readonly Command[] = [serve, migrateCmd, keysCreate, keysList, keysRevoke];
+const IMPORT_ADMIN_TIMEOUT_MS = 30 * 60_000;
+
+/** A one-line progress bar on stderr: rows, rate, ETA (redrawn in place on a terminal). */
+function progressBar(io: CliIo, label: string, isTty: boolean) {
+  const started = performance.now();
+  let lastDraw = 0;
+  return {
+    update(done: number, total: number, detail = '') {
+      const now = performance.now();
+      const final = done >= total;
+      if (!final && now - lastDraw < (isTty ? 100 : 2000)) return;
+      lastDraw = now;
+      const secs = (now - started) / 1000;
+      const rate = secs > 0 ? done / secs : 0;
+      const eta = rate > 0 ? (total - done) / rate : 0;
+      const width = 24;
+      const filled = total > 0 ? Math.round((done / total) * width) : width;
+      const line = `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} rows  ${Math.round(rate).toLocaleString('en-US')} rows/s  ETA ${eta.toFixed(1)} s ${detail}`;
+      io.err(isTty ? `\r${line.padEnd(110)}${final ? '\n' : ''}` : `${line}\n`);
+    },
+  };
+}
+
+const importCmd: Command = {
+  name: 'import',
+  summary: 'Import OHLCV/funding CSV files or directories (idempotent; a bad file writes nothing)',
+  usage: 'sextant import <file|dir>... [--venue binance] [--symbol BTC/USDT] [--interval 1h] [--json]',
+  options: {
+    venue: {
+      type: 'string',
+      description: 'CCXT venue id of the files (default: from the file name or binance)',
+    },
+    symbol: {
+      type: 'string',
+      description: 'Market symbol, CCXT form (default: from the file name, e.g. BTCUSDT_1h.csv)',
+    },
+    interval: {
+      type: 'string',
+      description: 'Bar interval (default: from the file name or the row spacing)',
+    },
+  },
+  positionals: ['PATH', '...'],
+  settings: STORAGE_SETTINGS,
+  async run(ctx) {
+    if (ctx.positionals.length === 0) throw new UsageError('give at least one file or directory to import');
+    const interval = ctx.values.interval;
+    if (interval !== undefined && (typeof interval !== 'string' || !isInterval(interval)))
+      throw new UsageError(`--interval must be one of ${INTERVALS.join(', ')}`);
+    const venue = ctx.values.venue as string | undefined;
+    if (venue !== undefined && !/^[a-z0-9]{2,32}$/.test(venue))
+      throw new UsageError('--venue must be a CCXT venue id such as binance');
+    const symbol = ctx.values.symbol as string | undefined;
+    if (symbol !== undefined && !/^[A-Z0-9]+\/[A-Z0-9]+(:[A-Z0-9]+)?$/.test(symbol))
+      throw new UsageError('--symbol must be a CCXT market symbol such as BTC/USDT');
+    const options = {
+      ...(venue ? { venue } : {}),
+      ...(symbol ? { symbol } : {}),
+      ...(interval ? { interval: interval as Interval } : {}),
+    };
+    const paths = ctx.positionals.map((p) => resolvePath(ctx.io.cwd, p));
+    const bar = progressBar(ctx.io, 'import', Boolean(process.stderr.isTTY));
+    let summary: ImportSummary;
+    try {
+      summary = await withStorage(
+        ctx.config(),
+        'import',
+        (socket) =>
+          callAdmin<ImportSummary>(socket, 'market.import', { paths, ...options }, IMPORT_ADMIN_TIMEOUT_MS),
+        (services) =>
+          importMarketFiles(
+            { db: services.db, resolveMarket: createMarketResolver(services.assets) },
+            paths,
+            {
+              ...options,
+              onProgress: ctx.json
+                ? undefined
+                : (p) => bar.update(p.rowsDone, p.rowsTotal, `(${p.filesDone}/${p.filesTotal} files)`),
+            },
+          ),
+      );
+    } catch (err) {
+      if (err instanceof ImportRejectedError) {
+        if (ctx.json)
+          ctx.io.err(
+            `${JSON.stringify({ error: { code: 'IMPORT_REJECTED', message: err.message, issues: err.issues } })}\n`,
+          );
+        else {
+          ctx.io.err(`sextant: import rejected, nothing was written:\n`);
+          for (const i of err.issues)
+            ctx.io.err(
+              `  ${i.file}${i.line ? `:${i.line}` : ''}${i.column ? ` (column ${i.column})` : ''}: ${i.message}\n`,
+            );
+        }
+        return EXIT_FAILED;
+      }
+      throw err;
+    }
+    if (ctx.json) printJson(ctx.io, summary);
+    else {
+      const rows = [['FILE', 'KIND', 'VENUE', 'SYMBOL', 'INTERVAL', 'ROWS', 'NEW', 'CHANGED']];
+      for (const f of summary.files)
+        rows.push([
+          relativePath(ctx.io.cwd, f.file),
+          f.kind,
+          f.venue,
+          f.symbol,
+          f.interval ?? '-',
+          String(f.rows),
+          String(f.inserted),
+          String(f.updated),
+        ]);
+      ctx.io.out(table(rows));
+      const secs = (summary.parseMs + summary.writeMs) / 1000;
+      ctx.io.out(
+        `imported ${summary.files.length} file(s), ${summary.rows.toLocaleString('en-US')} rows in ${secs.toFixed(1)} s (${Math.round(summary.rows / Math.max(secs, 1e-3)).toLocaleString('en-US')} rows/s): ${summary.inserted} new, ${summary.updated} changed, ${summary.rows - summary.inserted - summary.updated} unchanged\n`,
+      );
+    }
+    return EXIT_OK;
+  },
+};
+
+const backfillCmd: Command = {
+  name: 'backfill',
+  summary: 'Download historical bars from an exchange (REST, paginated) into storage',
+  usage:
+    'sextant backfill --asset bitcoin --interval 1h --from 2024-01-01 [--to 2024-02-01] [--venue binance] [--symbol BTC/USDT] [--json]',
+  options: {
+    asset: { type: 'string', description: 'Asset id, symbol or CAIP-19 (required)' },
+    interval: { type: 'string', description: `Bar interval: ${INTERVALS.join(', ')} (required)` },
+    from: { type: 'string', description: 'Start, ISO 8601 or epoch ms (required)' },
+    to: { type: 'string', description: 'End (exclusive), ISO 8601 or epoch ms (default: now)' },
+    venue: { type: 'string', description: 'CCXT venue id (default binance)' },
+    symbol: { type: 'string', description: "Market symbol on the venue (default: the asset's market there)" },
+  },
+  settings: STORAGE_SETTINGS,
+  async run(ctx) {
+    const v = ctx.values;
+    for (const req of ['asset', 'interval', 'from'])
+      if (typeof v[req] !== 'string' || v[req] === '') throw new UsageError(`--${req} is required`);
+    const interval = v.interval as string;
+    if (!isInterval(interval)) throw new UsageError(`--interval must be one of ${INTERVALS.join(', ')}`);
+    const from = parseTimestamp(v.from as string);
+    if (typeof from === 'string') throw new UsageError(`--from: ${from}`);
+    const to = typeof v.to === 'string' ? parseTimestamp(v.to) : Date.now();
+    if (typeof to === 'string') throw new UsageError(`--to: ${to}`);
+    if (from >= to) throw new UsageError('--from must be before --to');
+    const venue = (v.venue as string | undefined) ?? 'binance';
+    if (!/^[a-z0-9]{2,32}$/.test(venue))
+      throw new UsageError('--venue must be a CCXT venue id such as binance');
+    const config = ctx.config();
+    if (config.storageKind === 'pglite' && readLockHolder(config.dataDirAbs)?.command === 'serve')
+      throw new DataDirLockedError(
+        `data directory ${config.dataDirAbs} is in use by a running server: stop it, or use DATABASE_URL so both can share PostgreSQL`,
+        readLockHolder(config.dataDirAbs)!.pid,
+      );
+    const services = await openServices(config, { command: 'backfill', logger: cliLogger(config) });
+    const source = createCcxtSource({ venues: [venue] });
+    try {
+      let asset: ReturnType<Services['assets']['resolve']>;
+      try {
+        asset = services.assets.resolve(v.asset as string);
+      } catch (err) {
+        throw new UsageError(`--asset: ${(err as Error).message}`);
+      }
+      const symbol =
+        (v.symbol as string | undefined) ??
+        services.assets.marketsOf(asset.id).find((m) => m.venue === venue)?.symbol;
+      if (!symbol) throw new UsageError(`${asset.id} has no known market on ${venue}: pass --symbol`);
+      const quote = baseQuote(symbol)?.quote;
+      if (!quote) throw new UsageError(`--symbol ${symbol} is not a CCXT market symbol such as BTC/USDT`);
+      const step = INTERVAL_MS[interval];
+      const total = Math.ceil((to - from) / step);
+      const bar = progressBar(ctx.io, 'backfill', Boolean(process.stderr.isTTY));
+      let rows = 0;
+      let inserted = 0;
+      let updated = 0;
+      const started = performance.now();
+      for await (const batch of source.fetchBars({ venue, symbol }, interval, { from, to })) {
+        const w = await services.db.transaction((tx) =>
+          writeBars(
+            tx,
+            { venue, symbol, interval, assetId: asset.id, quote },
+            barsToColumns(batch),
+            Date.now(),
+          ),
+        );
+        rows += batch.length;
+        inserted += w.inserted;
+        updated += w.updated;
+        if (!ctx.json) bar.update(Math.min(rows, total), total);
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const summary = {
+        asset: asset.id,
+        venue,
+        symbol,
+        interval,
+        from: iso(from),
+        to: iso(to),
+        rows,
+        inserted,
+        updated,
+        seconds,
+      };
+      if (ctx.json) printJson(ctx.io, summary);
+      else
+        ctx.io.out(
+          `backfilled ${rows} ${interval} bars of ${symbol} on ${venue} (${iso(from)} → ${iso(to)}) in ${seconds.toFixed(1)} s: ${inserted} new, ${updated} changed\n`,
+        );
+      return EXIT_OK;
+    } finally {
+      await source.close();
+      await services.close();
+    }
+  },
+};
+
+const COMMANDS: readonly Command[] = [
+  serve,
+  migrateCmd,
+  keysCreate,
+  keysList,
+  keysRevoke,
+  importCmd,
+  backfillCmd,
+];
 
 function commandHelp(cmd: Command): string {
   const lines = [`${cmd.summary}\n`, `Usage: ${cmd.usage}\n`];
@@ -398,6 +639,7 @@ function mainHelp(): string {
     '  sextant serve --port 8080',
     '  sextant keys create --name my-bot --tier pro',
     '  sextant keys list --json',
+    '  sextant import ../shared/data/binance-ohlcv-yanniedog',
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -463,7 +705,10 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     io.out(commandHelp(cmd));
     return EXIT_OK;
   }
-  const allowed = cmd.positionals?.length ?? 0;
+  // A trailing '...' positional means "any number".
+  const allowed = cmd.positionals?.includes('...')
+    ? Number.POSITIVE_INFINITY
+    : (cmd.positionals?.length ?? 0);
   if (parsed.positionals.length > allowed) {
     const extra = parsed.positionals[allowed];
     return fail(EXIT_USAGE, `unexpected argument '${extra}' (see sextant ${cmd.name} --help)`, 'USAGE');

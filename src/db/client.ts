@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 
 /** A query runner: the pool itself, or one connection inside a transaction. */
 export type Queryable = {
@@ -8,6 +9,12 @@ export type Queryable = {
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Run several statements separated by `;` (no parameters), e.g. a migration. */
   exec(sql: string): Promise<void>;
+  /**
+   * Bulk-load rows into `table` (COPY … FROM STDIN) in PostgreSQL's binary COPY format (see
+   * `encodeCopyBinary`): the fastest way in for large imports. `table` and `columns` are
+   * trusted identifiers, never user input.
+   */
+  copyIn(table: string, columns: readonly string[], data: Uint8Array): Promise<void>;
 };
 
 /** The database: PGlite (embedded) or PostgreSQL, one SQL dialect. */
@@ -25,6 +32,46 @@ export type DbOptions =
   | { kind: 'postgres'; url: string; schema?: string; poolSize?: number };
 
 const PG_INT8_OID = 20;
+
+/** Column types `encodeCopyBinary` can write. */
+export type CopyColumnType = 'int4' | 'int8' | 'float8' | 'bool';
+
+const COPY_SIZES: Record<CopyColumnType, number> = { int4: 4, int8: 8, float8: 8, bool: 1 };
+
+/**
+ * Encode rows in PostgreSQL's binary COPY format (no NULLs). `columns[k][i]` is row i of column
+ * k. Binary skips text parsing of every number on the server: ~3x faster COPY into PGlite.
+ */
+export function encodeCopyBinary(
+  types: readonly CopyColumnType[],
+  columns: readonly ArrayLike<number | boolean>[],
+  from: number,
+  to: number,
+): Uint8Array {
+  const rowBytes = 2 + types.reduce((s, t) => s + 4 + COPY_SIZES[t], 0);
+  const buf = Buffer.allocUnsafe(19 + (to - from) * rowBytes + 2);
+  buf.write('PGCOPY\n\xff\r\n\0', 0, 'latin1');
+  buf.writeInt32BE(0, 11); // flags
+  buf.writeInt32BE(0, 15); // header extension length
+  let o = 19;
+  for (let i = from; i < to; i++) {
+    buf.writeInt16BE(types.length, o);
+    o += 2;
+    for (let k = 0; k < types.length; k++) {
+      const t = types[k]!;
+      const v = columns[k]![i]!;
+      buf.writeInt32BE(COPY_SIZES[t], o);
+      o += 4;
+      if (t === 'float8') buf.writeDoubleBE(v as number, o);
+      else if (t === 'int8') buf.writeBigInt64BE(BigInt(v as number), o);
+      else if (t === 'int4') buf.writeInt32BE(v as number, o);
+      else buf.writeUInt8(v ? 1 : 0, o);
+      o += COPY_SIZES[t];
+    }
+  }
+  buf.writeInt16BE(-1, o);
+  return buf.subarray(0, o + 2);
+}
 const PG_IDLE_TIMEOUT_MS = 30_000;
 const PG_CONNECT_TIMEOUT_MS = 5_000;
 
@@ -47,6 +94,12 @@ async function createPglite(dataDir: string): Promise<Db> {
     },
     async exec(sql: string) {
       await q.exec(sql);
+    },
+    async copyIn(table, columns, data) {
+      // PGlite reads COPY data from the virtual file /dev/blob.
+      await q.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob' with (format binary)`, [], {
+        blob: new Blob([data]),
+      });
     },
   });
   let closed = false;
@@ -103,6 +156,26 @@ async function createPostgres(options: { url: string; schema?: string; poolSize?
     },
     async exec(sql: string) {
       await q.query(sql);
+    },
+    async copyIn(table, columns, data) {
+      const copy = async (client: pg.PoolClient) => {
+        const stream = client.query(
+          copyFrom(`copy ${table} (${columns.join(', ')}) from stdin with (format binary)`),
+        );
+        await new Promise<void>((resolve, reject) => {
+          stream.on('finish', resolve);
+          stream.on('error', reject);
+          stream.end(data);
+        });
+      };
+      if (q instanceof pg.Pool) {
+        const client = await q.connect();
+        try {
+          await copy(client);
+        } finally {
+          client.release();
+        }
+      } else await copy(q);
     },
   });
   let closed = false;

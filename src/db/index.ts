@@ -1,4 +1,11 @@
-export { createDb, type Db, type DbOptions, type Queryable } from './client.js';
+export {
+  type CopyColumnType,
+  createDb,
+  type Db,
+  type DbOptions,
+  encodeCopyBinary,
+  type Queryable,
+} from './client.js';
 export { type DataDirLock, type LockHolder, lockDataDir, readLockHolder } from './lock.js';
 export {
   latestMigration,

@@ -29,6 +29,64 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'market_data',
+    sql: `
+      -- What is stored per market (CCXT venue id + symbol) and interval, kept by every write,
+      -- for lookups and gap checks. Candles refer to it by id to keep rows and index small.
+      create table candle_series (
+        id         serial primary key,
+        venue      text not null,
+        symbol     text not null,
+        interval   text not null,
+        asset_id   text not null,
+        quote      text not null,
+        first_open bigint,
+        last_open  bigint,
+        bars       bigint not null default 0,
+        updated_at timestamptz not null default now(),
+        unique (venue, symbol, interval)
+      );
+      create index candle_series_asset on candle_series (asset_id, interval);
+      -- One row per bar. Times in ms since the epoch (UTC open time); prices in the quote
+      -- currency, volume in the base asset.
+      create table candles (
+        -- No foreign key: checking it per row halves bulk-import speed; writers create the series first.
+        series_id integer not null,
+        open_time bigint not null,
+        open      double precision not null,
+        high      double precision not null,
+        low       double precision not null,
+        close     double precision not null,
+        volume    double precision not null,
+        -- False while the bar's interval was still open when it was written.
+        closed    boolean not null default true,
+        primary key (series_id, open_time)
+      );
+      create table funding_rates (
+        venue      text not null,
+        symbol     text not null,
+        ts         bigint not null,
+        rate       double precision not null,
+        mark_price double precision not null,
+        primary key (venue, symbol, ts)
+      );
+      create table market_imports (
+        id          bigserial primary key,
+        file        text not null,
+        sha256      text not null,
+        kind        text not null,
+        venue       text not null,
+        symbol      text not null,
+        interval    text,
+        rows        integer not null,
+        inserted    integer not null,
+        updated     integer not null,
+        imported_at timestamptz not null default now()
+      );
+    `,
+  },
 ];
 
 export type MigrationStatus = { version: number; name: string; appliedAt: string | null };

@@ -203,6 +203,62 @@ export const SETTINGS = {
     description: 'When set, /metrics requires `Authorization: Bearer <token>`',
     secret: true,
   },
+  marketSource: {
+    env: 'MARKET_SOURCE',
+    flag: 'market-source',
+    schema: Type.Union([Type.Literal('auto'), Type.Literal('exchange'), Type.Literal('none')]),
+    default: 'auto',
+    description:
+      "Live market data: 'exchange' (CCXT websockets), 'auto' (exchange when reachable, else serve what is stored), 'none'",
+  },
+  marketVenues: {
+    env: 'MARKET_VENUES',
+    flag: 'market-venues',
+    schema: Type.String({ pattern: '^[a-z0-9]+(,[a-z0-9]+)*$' }),
+    default: 'binance',
+    description: 'CCXT venue ids to stream live, comma-separated (e.g. binance,coinbase,kraken)',
+  },
+  marketAssets: {
+    env: 'MARKET_ASSETS',
+    flag: 'market-assets',
+    schema: Type.String({ pattern: '^[a-z0-9-]+(,[a-z0-9-]+)*$' }),
+    default: 'bitcoin,ethereum,solana,binancecoin,ripple,cardano,dogecoin',
+    description: 'Asset ids whose markets are streamed live on the configured venues',
+  },
+  replayDir: {
+    env: 'REPLAY_DIR',
+    flag: 'replay',
+    schema: Type.String({ minLength: 1 }),
+    description:
+      'Offline demo: import this directory of CSV bars and play it as a live feed (instead of the exchange source)',
+  },
+  replaySpeed: {
+    env: 'REPLAY_SPEED',
+    flag: 'speed',
+    schema: Type.Number({ exclusiveMinimum: 0, maximum: 100000000 }),
+    default: 3600,
+    description: 'Replay speed: market seconds per wall-clock second (3600 = one hour of bars per second)',
+  },
+  replayFrom: {
+    env: 'REPLAY_FROM',
+    flag: 'replay-from',
+    schema: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}' }),
+    description: 'Start the replay at this UTC date (default: 30 days before the end of the data)',
+  },
+  priceStaleAfterMs: {
+    env: 'PRICE_STALE_AFTER_MS',
+    flag: 'price-stale-after-ms',
+    schema: PositiveInt,
+    default: 300000,
+    description: 'A price older than this is flagged `stale: true`',
+  },
+  priceOutlierPct: {
+    env: 'PRICE_OUTLIER_PCT',
+    flag: 'price-outlier-pct',
+    schema: Type.Number({ exclusiveMinimum: 0, maximum: 100 }),
+    default: 2,
+    description: 'With 3+ venues, a venue this many percent away from the median is left out of the price',
+  },
 } satisfies Record<string, SettingSpec>;
 
 type Settings = typeof SETTINGS;

@@ -112,6 +112,26 @@ export class ConflictError extends AppError {
   readonly title = 'Conflict';
 }
 
+/** A symbol names several assets: the caller must pick one of `candidates` (never a silent guess). */
+export class AmbiguousSymbolError extends AppError {
+  readonly code = 'AMBIGUOUS_SYMBOL';
+  readonly status = 409;
+  readonly title = 'Ambiguous symbol';
+}
+
+export class AssetNotFoundError extends AppError {
+  readonly code = 'ASSET_NOT_FOUND';
+  readonly status = 404;
+  readonly title = 'Unknown asset';
+}
+
+/** The asset exists but no stored or live market data matches the request. */
+export class NoMarketDataError extends AppError {
+  readonly code = 'NO_MARKET_DATA';
+  readonly status = 404;
+  readonly title = 'No market data';
+}
+
 export class PayloadTooLargeError extends AppError {
   readonly code = 'PAYLOAD_TOO_LARGE';
   readonly status = 413;
@@ -258,6 +278,9 @@ export const ERROR_CODES: readonly { code: string; status: number; title: string
   NotAcceptableError,
   RequestTimeoutError,
   ConflictError,
+  AmbiguousSymbolError,
+  AssetNotFoundError,
+  NoMarketDataError,
   PayloadTooLargeError,
   UriTooLongError,
   UnsupportedMediaTypeError,

@@ -1,5 +1,10 @@
+import { getAsset } from './getAsset.js';
+import { getOhlcv } from './getOhlcv.js';
+import { getPrices } from './getPrices.js';
 import { getStatus } from './getStatus.js';
 import { getUsage } from './getUsage.js';
+import { listAssets } from './listAssets.js';
+import { listMarkets } from './listMarkets.js';
 import type { Operation } from './operation.js';
 
 export {
@@ -15,4 +20,12 @@ export {
 } from './operation.js';
 
 /** Every operation the API serves. New domains append theirs. */
-export const OPERATIONS: readonly Operation[] = [getStatus, getUsage];
+export const OPERATIONS: readonly Operation[] = [
+  getStatus,
+  getUsage,
+  listAssets,
+  getAsset,
+  getPrices,
+  getOhlcv,
+  listMarkets,
+];

@@ -1,1 +1,1 @@
-export { type OpenServicesOptions, openServices, type Services } from './services.js';
+export { createMarketResolver, type OpenServicesOptions, openServices, type Services } from './services.js';

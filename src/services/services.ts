@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { type AssetRegistry, createAssetRegistry } from '../assets/index.js';
 import { type Bus, createMemoryBus, createRedisBus } from '../bus/index.js';
 import { createDb, type DataDirLock, type Db, lockDataDir, migrate } from '../db/index.js';
 import type { Common, FreshnessProbe } from '../internal/common.js';
@@ -10,6 +11,22 @@ import { createShutdown } from '../internal/shutdown.js';
 import { packageVersion } from '../internal/version.js';
 import { type ApiKeyStore, createApiKeyStore, createUsageTracker, type UsageTracker } from '../keys/index.js';
 import { type CounterStore, createMemoryCounterStore, createRedisCounterStore } from '../limits/index.js';
+import { baseQuote, createMarketService, type MarketResolver, type MarketService } from '../market/index.js';
+
+/**
+ * Maps a venue market to its asset for imports: the registry's market table first, then the
+ * base symbol when exactly one ranked (curated) asset carries it.
+ */
+export function createMarketResolver(assets: AssetRegistry): MarketResolver {
+  return (venue, symbol) => {
+    const bq = baseQuote(symbol);
+    if (!bq) return null;
+    const known = assets.byMarket(venue, symbol);
+    if (known) return { assetId: known.asset.id, quote: known.quote };
+    const ranked = assets.bySymbol(bq.base).filter((a) => a.rank !== null && a.rank !== undefined);
+    return ranked.length === 1 ? { assetId: ranked[0]!.id, quote: bq.quote } : null;
+  };
+}
 
 /** Everything operations need: storage, caches, the bus, key and usage stores. */
 export type Services = {
@@ -21,6 +38,15 @@ export type Services = {
   counters: CounterStore;
   keys: ApiKeyStore;
   usage: UsageTracker;
+  /** The asset registry (ids, symbols, venue markets, contracts). */
+  assets: AssetRegistry;
+  /** Stored and live candles and prices. */
+  market: MarketService;
+  /**
+   * The market feed's clock: wall time, or the replay's simulated time during a replay (set by
+   * whoever starts the replay).
+   */
+  marketClock: { now: () => number };
   /** Migration version at start (status reports it without a query per request). */
   schemaVersion: number;
   freshness: FreshnessProbe[];
@@ -101,6 +127,16 @@ export async function openServices(config: Config, options: OpenServicesOptions 
     usage.start();
     shutdown.add('usage', () => usage.stop());
 
+    const marketClock = { now: () => Date.now() };
+    const market = createMarketService({
+      db,
+      bus,
+      clock: () => marketClock.now(),
+      staleAfterMs: config.priceStaleAfterMs,
+      outlierFraction: config.priceOutlierPct / 100,
+    });
+    shutdown.add('market', () => market.close());
+
     const startedAt = Date.now();
     const common: Common = {
       config,
@@ -120,6 +156,9 @@ export async function openServices(config: Config, options: OpenServicesOptions 
       counters,
       keys: createApiKeyStore({ db }),
       usage,
+      assets: createAssetRegistry(),
+      market,
+      marketClock,
       schemaVersion,
       freshness: [],
       async close() {

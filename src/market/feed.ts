@@ -1,0 +1,151 @@
+import type { AssetRegistry } from '../assets/index.js';
+import type { Bus } from '../bus/index.js';
+import type { Db } from '../db/index.js';
+import type { Config } from '../internal/config.js';
+import type { Logger } from '../internal/logger.js';
+import { importMarketFiles, type MarketResolver } from './importer.js';
+import { createIngester, type Ingester } from './ingester.js';
+import { createCcxtSource, probeReachable } from './sources/ccxt.js';
+import { createReplaySource, type ReplaySource } from './sources/replay.js';
+import type { CandleStore } from './store.js';
+import { parseTimestamp } from './time.js';
+import type { MarketRef, MarketSource, Subscription } from './types.js';
+
+export type FeedDeps = {
+  config: Config;
+  db: Db;
+  bus: Bus;
+  logger: Logger;
+  assets: AssetRegistry;
+  store: CandleStore;
+  resolveMarket: MarketResolver;
+  /** The market clock of the process; a replay points it at its simulated time. */
+  marketClock: { now: () => number };
+};
+
+/** The running live feed of one process (replay, exchange, or nothing). */
+export type MarketFeed = {
+  mode: 'replay' | 'exchange' | 'none';
+  source: MarketSource | null;
+  ingester: Ingester | null;
+  /** The replay, when mode is replay. */
+  replay: ReplaySource | null;
+  close(): Promise<void>;
+};
+
+const PROBE_TIMEOUT_MS = 3_000;
+const REPLAY_DEFAULT_LOOKBACK_MS = 30 * 86_400_000;
+
+/**
+ * Start the process's market feed from the configuration: `--replay DIR` imports DIR and plays
+ * it; otherwise the CCXT source for MARKET_VENUES × MARKET_ASSETS when MARKET_SOURCE allows and
+ * the network answers (`auto` logs one warning and serves stored data when it does not).
+ */
+export async function startMarketFeed(d: FeedDeps): Promise<MarketFeed> {
+  const { config, logger } = d;
+  const none: MarketFeed = {
+    mode: 'none',
+    source: null,
+    ingester: null,
+    replay: null,
+    close: async () => {},
+  };
+  const ingesterFor = (persist: boolean, clock: () => number) =>
+    createIngester({
+      db: d.db,
+      bus: d.bus,
+      logger,
+      resolveMarket: d.resolveMarket,
+      clock,
+      persist,
+      staleAfterMs: config.priceStaleAfterMs,
+      outlierFraction: config.priceOutlierPct / 100,
+    });
+
+  if (config.replayDir) {
+    const summary = await importMarketFiles({ db: d.db, resolveMarket: d.resolveMarket }, [config.replayDir]);
+    logger.info(
+      { dir: config.replayDir, files: summary.files.length, rows: summary.rows, inserted: summary.inserted },
+      'replay data imported',
+    );
+    const markets = new Map<string, MarketRef>();
+    for (const f of summary.files)
+      if (f.kind === 'ohlcv') markets.set(`${f.venue}|${f.symbol}`, { venue: f.venue, symbol: f.symbol });
+    const all = (await d.store.series()).filter((s) => markets.has(`${s.venue}|${s.symbol}`));
+    const end = Math.max(...all.map((s) => s.lastOpen));
+    let from = end - REPLAY_DEFAULT_LOOKBACK_MS;
+    if (config.replayFrom) {
+      const t = parseTimestamp(config.replayFrom);
+      if (typeof t === 'string') throw new Error(`REPLAY_FROM: ${t}`);
+      from = t;
+    }
+    const replay = createReplaySource({ store: d.store, speed: config.replaySpeed, from });
+    d.marketClock.now = () => replay.clock();
+    const ingester = ingesterFor(false, () => replay.clock());
+    const sub = replay.watch({ markets: [...markets.values()], kinds: ['candles'] }, (e) =>
+      ingester.handle(e),
+    );
+    logger.info(
+      { from: new Date(from).toISOString(), speed: config.replaySpeed, markets: markets.size },
+      'replay started',
+    );
+    void replay.finished().then(() => logger.info('replay reached the end of the data'));
+    return {
+      mode: 'replay',
+      source: replay,
+      ingester,
+      replay,
+      async close() {
+        await sub.close();
+        await ingester.close();
+        await replay.close();
+      },
+    };
+  }
+
+  if (config.marketSource === 'none') return none;
+  const venues = config.marketVenues.split(',');
+  const markets: MarketRef[] = [];
+  for (const id of config.marketAssets.split(',')) {
+    const asset = d.assets.get(id);
+    if (!asset) {
+      logger.warn({ asset: id }, 'MARKET_ASSETS names an unknown asset: skipped');
+      continue;
+    }
+    for (const m of d.assets.marketsOf(id)) if (venues.includes(m.venue)) markets.push(m);
+  }
+  if (markets.length === 0) {
+    logger.warn(
+      { venues, assets: config.marketAssets },
+      'no markets to stream for MARKET_VENUES × MARKET_ASSETS',
+    );
+    return none;
+  }
+  if (config.marketSource === 'auto') {
+    const probe = await probeReachable(venues[0]!, PROBE_TIMEOUT_MS);
+    if (!probe.reachable) {
+      logger.warn(
+        { venue: probe.venue, detail: probe.detail },
+        'no network: live market data is off; serving stored data (import files or use --replay for an offline feed)',
+      );
+      return none;
+    }
+  }
+  const source = createCcxtSource({ venues, logger });
+  const ingester = ingesterFor(true, Date.now);
+  const sub: Subscription = source.watch({ markets, kinds: ['trades', 'tickers'] }, (e) =>
+    ingester.handle(e),
+  );
+  logger.info({ venues, markets: markets.length }, 'live market data started');
+  return {
+    mode: 'exchange',
+    source,
+    ingester,
+    replay: null,
+    async close() {
+      await sub.close();
+      await ingester.close();
+      await source.close();
+    },
+  };
+}
