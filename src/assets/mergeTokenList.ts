@@ -22,9 +22,11 @@ type Token = { key: string; contract: AssetContract; name: string; symbol: strin
  * Merge a token list into the curated assets (pure; inputs are not modified).
  *
  * Tokens linked by `extensions.bridgeInfo` are one asset on several chains. A group holding a
- * curated contract joins that curated asset; any other group becomes a token-list asset whose id
- * is a slug of its name, made unique (see `assignIds`). Non-EVM tokens (the list's Solana entries,
- * chain 501000101, have base58 mints) and testnets are skipped.
+ * curated contract joins that curated asset. Groups left over join a curated asset, or each
+ * other, when their symbol and name match (the list has no bridge links for whole chains); the
+ * rest become token-list assets whose id is a slug of the name, made unique (see `assignIds`).
+ * Non-EVM tokens (the list's Solana entries, chain 501000101, have base58 mints) and testnets
+ * are skipped.
  */
 export function mergeTokenList(curated: readonly Asset[], list: readonly TokenListToken[]): Asset[] {
   const assets = curated.map((a) => ({ ...a, markets: [...a.markets], contracts: [...a.contracts] }));

@@ -70,7 +70,7 @@ export type AssetRegistry = {
    * `AmbiguousSymbolError` (409, `extra.candidates`) or `BadRequestError` (malformed CAIP-19).
    */
   resolve(ref: string): Asset;
-  /** The asset deployed at this CAIP-19 contract (address case-insensitive). */
+  /** The asset deployed at this CAIP-19 contract (address case-insensitive); undefined if malformed. */
   byContract(caip19: string): Asset | undefined;
   /** The asset traded as the base of a known market, with the market's quote (`USDT`). */
   byMarket(venue: string, symbol: string): { asset: Asset; quote: string } | undefined;

@@ -2,29 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/db/index.js';
 import { aggregateBars, ImportRejectedError, importMarketFiles } from '../../src/market/index.js';
 import { createMarketResolver, openServices, type Services } from '../../src/services/index.js';
 import { HAVE_SHARED_DATA, SHARED_DATA, type TestEnv, testEnv } from '../helpers.js';
+import { candleChecksum } from './checksum.js';
 
 const YANNIEDOG = join(SHARED_DATA, 'binance-ohlcv-yanniedog');
 const ELVISTV = join(SHARED_DATA, 'binance-btc-eth-elvistv');
 const DAY_MS = 86_400_000;
-
-/** Every stored bar, canonically ordered, hashed: equal hashes = exactly the same rows. */
-export async function candleChecksum(db: Db): Promise<{ n: number; md5: string }> {
-  const rows = await db.query<{ n: number; md5: string }>(
-    `select count(*)::int as n, coalesce(md5(string_agg(concat_ws(',', s.venue, s.symbol, s.interval, c.open_time,
-            c.open, c.high, c.low, c.close, c.volume, c.closed), '|'
-            order by s.venue, s.symbol, s.interval, c.open_time)), '') as md5
-       from candles c join candle_series s on s.id = c.series_id`,
-  );
-  const f = await db.query<{ n: number; md5: string }>(
-    `select count(*)::int as n, coalesce(md5(string_agg(concat_ws(',', venue, symbol, ts, rate, mark_price), '|'
-            order by venue, symbol, ts)), '') as md5 from funding_rates`,
-  );
-  return { n: rows[0]!.n + f[0]!.n, md5: `${rows[0]!.md5}/${f[0]!.md5}` };
-}
 
 describe.runIf(!HAVE_SHARED_DATA)('shared data import', () => {
   it.skip(`skipped: ${SHARED_DATA} not found (real market data lives beside the project)`, () => {});
