@@ -65,6 +65,10 @@ export function createIngester(o: IngesterOptions): Ingester {
   >();
   const lastPricePublish = new Map<string, number>();
   const pricePending = new Set<string>();
+  // Time of the newest event behind a pending price: staleness is judged as of the event, not
+  // after delivery and the publish throttle (which, in a fast replay, span market hours). Once a
+  // feed stops, readers flag its last quote stale by wall time (see the market service).
+  const priceEventAt = new Map<string, number>();
   let published = 0;
   let priceTimer: NodeJS.Timeout | null = null;
 
@@ -113,8 +117,9 @@ export function createIngester(o: IngesterOptions): Ingester {
     return v;
   }
 
-  function schedulePrice(assetId: string): void {
+  function schedulePrice(assetId: string, eventTs: number): void {
     pricePending.add(assetId);
+    priceEventAt.set(assetId, Math.max(eventTs, priceEventAt.get(assetId) ?? 0));
     if (priceTimer) return;
     priceTimer = setTimeout(publishPrices, 0);
   }
@@ -133,11 +138,15 @@ export function createIngester(o: IngesterOptions): Ingester {
       const inputs: VenueInput[] = [];
       for (const v of venues.values()) {
         if (v.assetId !== assetId || v.asOf === 0) continue;
+        // The window holds the bar closing 24 h before the newest one (the reference price)
+        // and the bars after it (the 24 h volume).
         const w = v.window;
-        const volume = v.baseVolume24h ?? (w.length > 0 ? w.reduce((s, x) => s + x.volume, 0) : null);
         const first = w[0];
-        const price24hAgo =
-          v.open24h ?? (first && v.asOf - first.close >= DAY_MS - v.windowStep ? first.price : null);
+        const full = first !== undefined && first.close <= v.asOf - DAY_MS;
+        const volume =
+          v.baseVolume24h ??
+          (w.length > 0 ? w.reduce((s, x, i) => s + (full && i === 0 ? 0 : x.volume), 0) : null);
+        const price24hAgo = v.open24h ?? (full ? first.price : null);
         inputs.push({
           venue: v.venue,
           symbol: v.symbol,
@@ -148,7 +157,7 @@ export function createIngester(o: IngesterOptions): Ingester {
         });
       }
       const quote = aggregatePrice(assetId, inputs, {
-        now: o.clock(),
+        now: priceEventAt.get(assetId) ?? o.clock(),
         staleAfterMs: o.staleAfterMs,
         outlierFraction: o.outlierFraction,
       });
@@ -169,12 +178,12 @@ export function createIngester(o: IngesterOptions): Ingester {
     if (step === v.windowStep) {
       const close = bar.openTime + step;
       v.window.push({ close, price: bar.close, volume: bar.volume });
-      while (v.window.length > 0 && v.window[0]!.close <= close - DAY_MS) v.window.shift();
+      while (v.window.length > 1 && v.window[1]!.close <= close - DAY_MS) v.window.shift();
       if (close >= v.asOf) {
         v.price = bar.close;
         v.asOf = close;
       }
-      schedulePrice(v.assetId);
+      schedulePrice(v.assetId, close);
     }
   }
 
@@ -221,7 +230,7 @@ export function createIngester(o: IngesterOptions): Ingester {
           if (v && e.trade.ts >= v.asOf) {
             v.price = e.trade.price;
             v.asOf = e.trade.ts;
-            schedulePrice(v.assetId);
+            schedulePrice(v.assetId, e.trade.ts);
           }
           break;
         }
@@ -232,7 +241,7 @@ export function createIngester(o: IngesterOptions): Ingester {
           v.asOf = e.ticker.ts;
           if (e.ticker.baseVolume24h !== undefined) v.baseVolume24h = e.ticker.baseVolume24h;
           if (e.ticker.open24h !== undefined) v.open24h = e.ticker.open24h;
-          schedulePrice(v.assetId);
+          schedulePrice(v.assetId, e.ticker.ts);
           break;
         }
         case 'status':

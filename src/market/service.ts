@@ -107,7 +107,9 @@ export function createMarketService(o: MarketServiceOptions): MarketService {
         q,
       )[0];
       if (native) {
-        const bars = await store.bars(native, { from: q.from, to: q.to }, q.limit + 1);
+        // Point in time: only bars closed by the market clock (a replay has the future stored).
+        const to = Math.min(q.to, now - step + 1);
+        const bars = await store.bars(native, { from: q.from, to }, q.limit + 1);
         const more = bars.length > q.limit;
         const page = more ? bars.slice(0, q.limit) : bars;
         return {
@@ -147,11 +149,13 @@ export function createMarketService(o: MarketServiceOptions): MarketService {
           bars: [],
           next: null,
         };
-      const lowerBars = await store.bars(src, { from: start, to: end }, limit * ratio);
+      // Only lower bars closed by the market clock: the last bucket may be partial (not final).
+      const lowerTo = Math.min(end, now - INTERVAL_MS[lower] + 1);
+      const lowerBars = await store.bars(src, { from: start, to: lowerTo }, limit * ratio);
       const bars = aggregateBars(lowerBars, lower, q.interval).map(
         ({ parts: _p, expectedParts: _e, ...b }) => b,
       );
-      const next = end < q.to && end <= src.lastOpen ? end : null;
+      const next = end < q.to && end <= src.lastOpen && end <= now ? end : null;
       return {
         venue: src.venue,
         symbol: src.symbol,
@@ -178,7 +182,8 @@ export function createMarketService(o: MarketServiceOptions): MarketService {
     const now = o.clock();
     const inputs: VenueInput[] = [];
     for (const s of finest.values()) {
-      const last = await store.latest(s, now);
+      // The newest bar closed by the market clock.
+      const last = await store.latest(s, now - INTERVAL_MS[s.interval]);
       if (!last) continue;
       const step = INTERVAL_MS[s.interval];
       const asOf = Math.min(last.openTime + step, now);

@@ -68,6 +68,8 @@ export const getOhlcv = defineOperation({
     '`buildFrom` when given. There is no range cap: follow `nextCursor` to page through any range.',
     'Without `venue`/`quote`, the spot market with the most bars is used (USD-like quotes first).',
     'Without `from`, the page covers the last `limit` intervals before `to` (default: now).',
+    'Point in time: only bars closed by the market clock are served (during a replay, the replayed time); a bar',
+    'built from lower intervals may still be in progress (`final: false`).',
   ].join(' '),
   tags: ['market'],
   query: Type.Object({
@@ -97,7 +99,7 @@ export const getOhlcv = defineOperation({
   async handler({ query }, { services }) {
     const asset = services.assets.resolve(query.asset);
     const step = INTERVAL_MS[query.interval];
-    const to = parseTimeParam('to', query.to) ?? services.marketClock.now() + step;
+    const to = parseTimeParam('to', query.to) ?? services.marketClock.now() + 1;
     const cursor = decodeCursor(query.cursor);
     let from = parseTimeParam('from', query.from) ?? to - query.limit * step;
     if (from > to)
