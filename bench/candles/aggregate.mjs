@@ -24,7 +24,10 @@ const px = new Float64Array(TRADES);
 const qty = new Float64Array(TRADES);
 const mk = new Uint16Array(TRADES);
 let seed = 42;
-const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+const rnd = () => {
+  seed = (seed * 1103515245 + 12345) >>> 0;
+  return seed / 2 ** 32;
+};
 const prices = Array.from({ length: MARKETS }, (_, i) => 100 + i);
 for (let i = 0; i < TRADES; i++) {
   const m = i % MARKETS;
