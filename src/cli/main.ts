@@ -24,6 +24,7 @@ import {
   barsToColumns,
   baseQuote,
   createCcxtSource,
+  fillGaps,
   ImportRejectedError,
   type ImportSummary,
   INTERVAL_MS,
@@ -549,27 +550,29 @@ const backfillCmd: Command = {
       if (!symbol) throw new UsageError(`${asset.id} has no known market on ${venue}: pass --symbol`);
       const quote = baseQuote(symbol)?.quote;
       if (!quote) throw new UsageError(`--symbol ${symbol} is not a CCXT market symbol such as BTC/USDT`);
-      const step = INTERVAL_MS[interval];
-      const total = Math.ceil((to - from) / step);
+      const total = Math.ceil((to - from) / INTERVAL_MS[interval]);
       const bar = progressBar(ctx.io, 'backfill', Boolean(process.stderr.isTTY));
       let rows = 0;
-      let inserted = 0;
-      let updated = 0;
       const started = performance.now();
-      for await (const batch of source.fetchBars({ venue, symbol }, interval, { from, to })) {
-        const w = await services.db.transaction((tx) =>
-          writeBars(
-            tx,
-            { venue, symbol, interval, assetId: asset.id, quote },
-            barsToColumns(batch),
-            Date.now(),
-          ),
-        );
-        rows += batch.length;
-        inserted += w.inserted;
-        updated += w.updated;
-        if (!ctx.json) bar.update(Math.min(rows, total), total);
-      }
+      // Only what is missing is downloaded: stored bars in the range are kept.
+      const r = await fillGaps(
+        {
+          db: services.db,
+          store: services.market.store,
+          source,
+          resolveMarket: () => ({ assetId: asset.id, quote }),
+        },
+        { venue, symbol },
+        interval,
+        { from, to },
+        {
+          onBatch: (n) => {
+            rows += n;
+            if (!ctx.json) bar.update(Math.min(rows, total), total);
+          },
+        },
+      );
+      const inserted = r.inserted;
       const seconds = (performance.now() - started) / 1000;
       const summary = {
         asset: asset.id,
@@ -578,15 +581,15 @@ const backfillCmd: Command = {
         interval,
         from: iso(from),
         to: iso(to),
+        missingRanges: r.gaps.length,
         rows,
         inserted,
-        updated,
         seconds,
       };
       if (ctx.json) printJson(ctx.io, summary);
       else
         ctx.io.out(
-          `backfilled ${rows} ${interval} bars of ${symbol} on ${venue} (${iso(from)} → ${iso(to)}) in ${seconds.toFixed(1)} s: ${inserted} new, ${updated} changed\n`,
+          `backfilled ${rows} ${interval} bars of ${symbol} on ${venue} (${iso(from)} → ${iso(to)}) in ${seconds.toFixed(1)} s (${r.gaps.length} missing range(s) fetched): ${inserted} new\n`,
         );
       return EXIT_OK;
     } finally {

@@ -3,6 +3,7 @@ import type { Bus } from '../bus/index.js';
 import type { Db } from '../db/index.js';
 import type { Config } from '../internal/config.js';
 import type { Logger } from '../internal/logger.js';
+import { fillGaps } from './backfill.js';
 import { importMarketFiles, type MarketResolver } from './importer.js';
 import { createIngester, type Ingester } from './ingester.js';
 import { createCcxtSource, probeReachable } from './sources/ccxt.js';
@@ -34,6 +35,9 @@ export type MarketFeed = {
 };
 
 const PROBE_TIMEOUT_MS = 3_000;
+// Live mode keeps the last day of 1m bars complete (2 REST pages on most venues).
+const GAP_FILL_INTERVAL = '1m';
+const GAP_FILL_LOOKBACK_MS = 86_400_000;
 const REPLAY_DEFAULT_LOOKBACK_MS = 30 * 86_400_000;
 
 /**
@@ -133,9 +137,41 @@ export async function startMarketFeed(d: FeedDeps): Promise<MarketFeed> {
   }
   const source = createCcxtSource({ venues, logger });
   const ingester = ingesterFor(true, Date.now);
-  const sub: Subscription = source.watch({ markets, kinds: ['trades', 'tickers'] }, (e) =>
-    ingester.handle(e),
-  );
+  // Gaps (downtime, dropped sockets) are filled from the venue's REST history: at start and
+  // whenever a venue's stream reconnects.
+  const abort = new AbortController();
+  let backfilling: Promise<void> = Promise.resolve();
+  const backfill = (venue?: string) => {
+    backfilling = backfilling.then(async () => {
+      for (const m of markets) {
+        if (abort.signal.aborted) return;
+        if (venue && m.venue !== venue) continue;
+        try {
+          const now = Date.now();
+          const r = await fillGaps(
+            { db: d.db, store: d.store, source, resolveMarket: d.resolveMarket },
+            m,
+            GAP_FILL_INTERVAL,
+            { from: now - GAP_FILL_LOOKBACK_MS, to: now },
+            { signal: abort.signal, now },
+          );
+          if (r.fetched > 0)
+            logger.info({ ...m, gaps: r.gaps.length, bars: r.fetched }, 'filled gaps from the venue');
+        } catch (err) {
+          if (!abort.signal.aborted) logger.warn({ ...m, err }, 'gap backfill failed');
+        }
+      }
+    });
+  };
+  const reconnecting = new Set<string>();
+  const sub: Subscription = source.watch({ markets, kinds: ['trades', 'tickers'] }, (e) => {
+    ingester.handle(e);
+    if (e.type === 'status') {
+      if (e.state === 'reconnecting' || e.state === 'stalled') reconnecting.add(e.venue);
+      else if (e.state === 'connected' && reconnecting.delete(e.venue)) backfill(e.venue);
+    }
+  });
+  backfill();
   logger.info({ venues, markets: markets.length }, 'live market data started');
   return {
     mode: 'exchange',
@@ -143,7 +179,9 @@ export async function startMarketFeed(d: FeedDeps): Promise<MarketFeed> {
     ingester,
     replay: null,
     async close() {
+      abort.abort();
       await sub.close();
+      await backfilling;
       await ingester.close();
       await source.close();
     },

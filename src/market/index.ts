@@ -1,3 +1,4 @@
+export { fillGaps, type GapFillResult } from './backfill.js';
 export { type AggregatedBar, aggregateBars, alignTime, CandleBuilder, canAggregate } from './candles.js';
 export {
   type ImportIssue,

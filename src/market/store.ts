@@ -194,6 +194,14 @@ export type CandleStore = {
   latest(key: SeriesKey, at?: number): Promise<Bar | null>;
   /** Sum of volume of bars in [from, to). */
   volume(key: SeriesKey, range: { from: number; to: number }): Promise<number>;
+  /**
+   * Holes in a stored series within [from, to): runs of missing bars between stored ones, as
+   * half-open open-time ranges.
+   */
+  gaps(
+    key: SeriesKey,
+    range: { from: number; to: number },
+  ): Promise<{ from: number; to: number; missing: number }[]>;
   /** Stored funding rates of a perpetual market in [from, to), ascending. */
   funding(
     market: { venue: string; symbol: string },
@@ -257,6 +265,22 @@ export function createCandleStore(db: Db): CandleStore {
         [key.venue, key.symbol, key.interval, range.from, range.to],
       );
       return rows[0]?.v ?? 0;
+    },
+    async gaps(key, range) {
+      const step = INTERVAL_MS[key.interval];
+      const rows = await db.query<{ prev: number; next: number }>(
+        `select open_time as prev, nxt as next from (
+           select open_time, lead(open_time) over (order by open_time) as nxt from candles
+            where series_id = (select id from candle_series where venue = $1 and symbol = $2 and interval = $3)
+              and open_time >= $4 and open_time < $5) x
+          where nxt - open_time > $6 order by open_time`,
+        [key.venue, key.symbol, key.interval, range.from, range.to, step],
+      );
+      return rows.map((r) => ({
+        from: Number(r.prev) + step,
+        to: Number(r.next),
+        missing: (Number(r.next) - Number(r.prev)) / step - 1,
+      }));
     },
     async funding(market, range, limit) {
       const rows = await db.query<{ ts: number; rate: number; mark_price: number }>(
