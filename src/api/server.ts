@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../internal/config.js';
 import { flushLogger, type Logger } from '../internal/logger.js';
 import { type MarketFeed, startMarketFeed } from '../market/feed.js';
+import { createSignalRunner, type SignalRunner } from '../signals/index.js';
 import {
   createMarketResolver,
   type OpenServicesOptions,
@@ -19,6 +20,8 @@ export type RunningServer = {
   services: Services;
   /** The live market feed (replay, exchange or none). */
   feed: MarketFeed;
+  /** Computes signals after each closed bar when this process runs a feed. */
+  signalRunner: SignalRunner | null;
   /** Base URL, e.g. http://127.0.0.1:8080 */
   url: string;
   metricsUrl: string;
@@ -47,6 +50,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
   let metricsServer: Server | null = null;
   let adminSocket: string | null = null;
   let feed: MarketFeed | null = null;
+  let signalRunner: SignalRunner | null = null;
   try {
     // The feed starts before listening so a replay's data is imported when the first request comes.
     const f = await startMarketFeed({
@@ -62,6 +66,18 @@ export async function startServer(config: Config, options: StartServerOptions = 
     feed = f;
     // Runs before the database closes (shutdown steps run in reverse order of adding).
     shutdown.add('market feed', () => f.close());
+    // The process that ingests computes signals after each closed bar (API-only replicas don't).
+    if (f.mode !== 'none') {
+      const runner = createSignalRunner({
+        bus: services.common.bus,
+        store: services.market.store,
+        ledger: services.signals,
+        logger,
+        clock: () => services.marketClock.now(),
+      });
+      signalRunner = runner;
+      shutdown.add('signal runner', () => runner.close());
+    }
     await app.listen({ port: config.port, host: config.host });
     if (config.metricsPort > 0) {
       const metrics = services.common.metrics;
@@ -106,6 +122,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     app,
     services,
     feed: liveFeed,
+    signalRunner,
     url,
     metricsUrl,
     adminSocket,

@@ -87,6 +87,42 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'signal_ledger',
+    sql: `
+      -- The signal ledger: append-only. A signal is never rewritten or deleted (the trigger
+      -- refuses), so a query "as of" a past time returns exactly what was known then.
+      create table signals (
+        id            bigserial primary key,
+        asset_id      text not null,
+        venue         text not null,
+        symbol        text not null,
+        interval      text not null,
+        strategy      text not null,
+        model_version text not null,
+        direction     text not null check (direction in ('long', 'short', 'flat')),
+        strength      double precision not null check (strength >= 0 and strength <= 1),
+        reason        jsonb not null,
+        -- Close time of the last bar used (ms since the epoch).
+        issued_at     bigint not null,
+        inputs_hash   text not null,
+        -- Feed clock when recorded (ms): what as-of queries filter on.
+        known_at      bigint not null,
+        recorded_at   timestamptz not null default now(),
+        unique (asset_id, venue, symbol, interval, strategy, model_version, issued_at)
+      );
+      create index signals_by_asset on signals (asset_id, interval, strategy, issued_at);
+      create index signals_by_time on signals (known_at);
+      create function signals_append_only() returns trigger language plpgsql as $fn$
+        begin
+          raise exception 'the signal ledger is append-only: % is not allowed', tg_op;
+        end
+      $fn$;
+      create trigger signals_append_only before update or delete on signals
+        for each row execute function signals_append_only();
+    `,
+  },
 ];
 
 export type MigrationStatus = { version: number; name: string; appliedAt: string | null };

@@ -52,6 +52,15 @@ export type MarketService = {
   prices(assetIds: readonly string[]): Promise<Map<string, PriceQuote>>;
   /** Asset ids with stored or live data. */
   assetsWithData(): Promise<string[]>;
+  /**
+   * Up to `limit` bars of the asset's main market closed by `to` (default: the market clock),
+   * oldest first, stored or built from a lower interval; null when there is no data.
+   */
+  closedBars(
+    assetId: string,
+    interval: Interval,
+    options: { to?: number; limit: number; venue?: string; quote?: string },
+  ): Promise<{ venue: string; symbol: string; builtFrom: Interval | null; bars: Bar[] } | null>;
   close(): void;
 };
 
@@ -229,6 +238,32 @@ export function createMarketService(o: MarketServiceOptions): MarketService {
         if (quote) out.set(id, quote);
       }
       return out;
+    },
+    async closedBars(assetId, interval, opts) {
+      const step = INTERVAL_MS[interval];
+      const to = Math.min(opts.to ?? o.clock(), o.clock()) + 1;
+      const out: Bar[] = [];
+      let from = alignTime(to, interval) - opts.limit * step;
+      let meta: { venue: string; symbol: string; builtFrom: Interval | null } | null = null;
+      // Page through (built bars come in pages bounded by MAX_BUILD_SOURCE_ROWS).
+      while (out.length < opts.limit) {
+        const r = await ohlcv({
+          assetId,
+          interval,
+          ...(opts.venue ? { venue: opts.venue } : {}),
+          ...(opts.quote ? { quote: opts.quote } : {}),
+          from,
+          to,
+          limit: opts.limit,
+        });
+        if (!r) return null;
+        meta ??= { venue: r.venue, symbol: r.symbol, builtFrom: r.builtFrom };
+        for (const b of r.bars)
+          if (b.final) out.push({ openTime: b.openTime, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume });
+        if (r.next === null) break;
+        from = r.next;
+      }
+      return meta ? { ...meta, bars: out.slice(-opts.limit) } : null;
     },
     async assetsWithData() {
       const ids = new Set((await store.series()).map((s) => s.assetId));

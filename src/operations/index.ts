@@ -1,11 +1,14 @@
 import { getAsset } from './getAsset.js';
+import { getIndicators } from './getIndicators.js';
 import { getOhlcv } from './getOhlcv.js';
 import { getPrices } from './getPrices.js';
+import { getSignals, listStrategies } from './getSignals.js';
 import { getStatus } from './getStatus.js';
 import { getUsage } from './getUsage.js';
 import { listAssets } from './listAssets.js';
 import { listMarkets } from './listMarkets.js';
 import type { Operation } from './operation.js';
+import { getCorrelation, getLevels, getMarketRegime, getQuant } from './quantOps.js';
 
 export {
   type AuthInfo,
@@ -28,4 +31,11 @@ export const OPERATIONS: readonly Operation[] = [
   getPrices,
   getOhlcv,
   listMarkets,
+  getIndicators,
+  getSignals,
+  listStrategies,
+  getQuant,
+  getCorrelation,
+  getLevels,
+  getMarketRegime,
 ];

@@ -11,6 +11,7 @@ import { createShutdown } from '../internal/shutdown.js';
 import { packageVersion } from '../internal/version.js';
 import { type ApiKeyStore, createApiKeyStore, createUsageTracker, type UsageTracker } from '../keys/index.js';
 import { type CounterStore, createMemoryCounterStore, createRedisCounterStore } from '../limits/index.js';
+import { createSignalLedger, type SignalLedger } from '../signals/index.js';
 import { baseQuote, createMarketService, type MarketResolver, type MarketService } from '../market/index.js';
 
 /**
@@ -42,6 +43,8 @@ export type Services = {
   assets: AssetRegistry;
   /** Stored and live candles and prices. */
   market: MarketService;
+  /** The append-only signal ledger. */
+  signals: SignalLedger;
   /**
    * The market feed's clock: wall time, or the replay's simulated time during a replay (set by
    * whoever starts the replay).
@@ -158,6 +161,7 @@ export async function openServices(config: Config, options: OpenServicesOptions 
       usage,
       assets: createAssetRegistry(),
       market,
+      signals: createSignalLedger(db),
       marketClock,
       schemaVersion,
       freshness: [],

@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import type { BarColumns } from '../market/store.js';
+import { INTERVAL_MS, type Interval } from '../market/types.js';
+import { computeFeatures } from './features.js';
+import type { Decision, Strategy } from './strategies.js';
+import type { Direction, SignalEvent } from './types.js';
+
+/**
+ * Every signal is computed from exactly the last `SIGNAL_WINDOW_BARS` closed bars: the batch
+ * computation over a history and the live pipeline after each bar close see the same window,
+ * so they produce the same signals bit for bit (EMA-based inputs depend on where they start).
+ */
+export const SIGNAL_WINDOW_BARS = 300;
+
+/** Which market a series of bars belongs to. */
+export type SeriesRef = { asset: string; venue: string; symbol: string; interval: Interval };
+
+/** Run a strategy's rules over one window; the decision at its last bar. */
+export function evaluateWindow(strategy: Strategy, window: BarColumns): Decision | null {
+  const n = window.length;
+  if (n <= strategy.warmup) return null;
+  const f = computeFeatures(window);
+  let prev: Direction = 'flat';
+  let d: Decision | null = null;
+  for (let i = strategy.warmup; i < n; i++) {
+    d = strategy.decide(f, i, prev);
+    prev = d.direction;
+  }
+  return d;
+}
+
+/** SHA-256 of the strategy id and version and every bar of the window (hex, 32 chars). */
+export function inputsHash(strategy: Strategy, window: BarColumns): string {
+  const buf = Buffer.allocUnsafe(window.length * 48);
+  for (let i = 0; i < window.length; i++) {
+    const o = i * 48;
+    buf.writeDoubleLE(window.openTime[i]!, o);
+    buf.writeDoubleLE(window.open[i]!, o + 8);
+    buf.writeDoubleLE(window.high[i]!, o + 16);
+    buf.writeDoubleLE(window.low[i]!, o + 24);
+    buf.writeDoubleLE(window.close[i]!, o + 32);
+    buf.writeDoubleLE(window.volume[i]!, o + 40);
+  }
+  return createHash('sha256')
+    .update(`${strategy.id}@${strategy.version}\n`)
+    .update(buf)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+function sub(c: BarColumns, from: number, to: number): BarColumns {
+  const s = (a: ArrayLike<number>) =>
+    a instanceof Float64Array
+      ? a.subarray(from, to)
+      : Float64Array.from({ length: to - from }, (_, i) => a[from + i]!);
+  return {
+    openTime: s(c.openTime),
+    open: s(c.open),
+    high: s(c.high),
+    low: s(c.low),
+    close: s(c.close),
+    volume: s(c.volume),
+    length: to - from,
+  };
+}
+
+function event(ref: SeriesRef, strategy: Strategy, d: Decision, window: BarColumns): SignalEvent {
+  const last = window.length - 1;
+  return {
+    ...ref,
+    strategy: strategy.id,
+    modelVersion: strategy.version,
+    direction: d.direction,
+    strength: d.strength,
+    reason: d.reason,
+    issuedAt: window.openTime[last]! + INTERVAL_MS[ref.interval],
+    inputsHash: inputsHash(strategy, window),
+  };
+}
+
+/**
+ * The signal issued at the close of bar `t` of `bars`, if any: one is issued when the
+ * strategy's direction at `t` differs from its direction at `t - 1`, or at the first bar with a
+ * full window. Live pipelines call this after each bar close with the newest bar at `t`.
+ */
+export function signalAt(
+  ref: SeriesRef,
+  strategy: Strategy,
+  bars: BarColumns,
+  t: number,
+): SignalEvent | null {
+  const w = SIGNAL_WINDOW_BARS;
+  if (t < w - 1 || t >= bars.length) return null;
+  const window = sub(bars, t - w + 1, t + 1);
+  const d = evaluateWindow(strategy, window);
+  if (!d) return null;
+  if (t >= w) {
+    const prev = evaluateWindow(strategy, sub(bars, t - w, t));
+    if (prev && prev.direction === d.direction) return null;
+  }
+  return event(ref, strategy, d, window);
+}
+
+/** Every signal of a whole history (the batch computation): the same as `signalAt` at each bar. */
+export function batchSignals(ref: SeriesRef, strategy: Strategy, bars: BarColumns): SignalEvent[] {
+  const w = SIGNAL_WINDOW_BARS;
+  const out: SignalEvent[] = [];
+  let prev: Direction | null = null;
+  for (let t = w - 1; t < bars.length; t++) {
+    const window = sub(bars, t - w + 1, t + 1);
+    const d = evaluateWindow(strategy, window);
+    if (!d) continue;
+    if (d.direction !== prev) out.push(event(ref, strategy, d, window));
+    prev = d.direction;
+  }
+  return out;
+}
