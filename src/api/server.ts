@@ -3,13 +3,13 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../internal/config.js';
 import { flushLogger, type Logger } from '../internal/logger.js';
 import { type MarketFeed, startMarketFeed } from '../market/feed.js';
-import { createSignalRunner, type SignalRunner } from '../signals/index.js';
 import {
   createMarketResolver,
   type OpenServicesOptions,
   openServices,
   type Services,
 } from '../services/index.js';
+import { createSignalRunner, type SignalRunner } from '../signals/index.js';
 import { adminSocketPathFor, startAdminServer } from './admin.js';
 import { type App, type BuildAppOptions, buildApp } from './app.js';
 
@@ -74,6 +74,11 @@ export async function startServer(config: Config, options: StartServerOptions = 
         ledger: services.signals,
         logger,
         clock: () => services.marketClock.now(),
+        grades: {
+          store: services.grades,
+          dailyBars: async (asset, to, limit) =>
+            (await services.market.closedBars(asset, '1d', { to, limit }))?.bars ?? [],
+        },
       });
       signalRunner = runner;
       shutdown.add('signal runner', () => runner.close());

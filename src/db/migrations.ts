@@ -123,6 +123,30 @@ export const MIGRATIONS: readonly Migration[] = [
         for each row execute function signals_append_only();
     `,
   },
+  {
+    version: 4,
+    name: 'grades',
+    sql: `
+      -- Grades with their history: append-only like the signal ledger.
+      create table grades (
+        id            bigserial primary key,
+        asset_id      text not null,
+        kind          text not null check (kind in ('trader', 'investor')),
+        model_version text not null,
+        score         double precision not null check (score >= 0 and score <= 100),
+        letter        text not null,
+        factors       jsonb not null,
+        -- Close time of the last daily bar used (ms).
+        as_of         bigint not null,
+        known_at      bigint not null,
+        recorded_at   timestamptz not null default now(),
+        unique (asset_id, kind, model_version, as_of)
+      );
+      create index grades_by_asset on grades (asset_id, kind, as_of);
+      create trigger grades_append_only before update or delete on grades
+        for each row execute function signals_append_only();
+    `,
+  },
 ];
 
 export type MigrationStatus = { version: number; name: string; appliedAt: string | null };

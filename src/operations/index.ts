@@ -1,4 +1,5 @@
 import { getAsset } from './getAsset.js';
+import { getGrades } from './getGrades.js';
 import { getIndicators } from './getIndicators.js';
 import { getOhlcv } from './getOhlcv.js';
 import { getPrices } from './getPrices.js';
@@ -38,4 +39,5 @@ export const OPERATIONS: readonly Operation[] = [
   getCorrelation,
   getLevels,
   getMarketRegime,
+  getGrades,
 ];

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { type AssetRegistry, createAssetRegistry } from '../assets/index.js';
 import { type Bus, createMemoryBus, createRedisBus } from '../bus/index.js';
 import { createDb, type DataDirLock, type Db, lockDataDir, migrate } from '../db/index.js';
+import { createGradeStore, type GradeStore } from '../grades/index.js';
 import type { Common, FreshnessProbe } from '../internal/common.js';
 import type { Config } from '../internal/config.js';
 import { createLogger, type Logger, redactConnectionUrl } from '../internal/logger.js';
@@ -11,8 +12,8 @@ import { createShutdown } from '../internal/shutdown.js';
 import { packageVersion } from '../internal/version.js';
 import { type ApiKeyStore, createApiKeyStore, createUsageTracker, type UsageTracker } from '../keys/index.js';
 import { type CounterStore, createMemoryCounterStore, createRedisCounterStore } from '../limits/index.js';
-import { createSignalLedger, type SignalLedger } from '../signals/index.js';
 import { baseQuote, createMarketService, type MarketResolver, type MarketService } from '../market/index.js';
+import { createSignalLedger, type SignalLedger } from '../signals/index.js';
 
 /**
  * Maps a venue market to its asset for imports: the registry's market table first, then the
@@ -45,6 +46,8 @@ export type Services = {
   market: MarketService;
   /** The append-only signal ledger. */
   signals: SignalLedger;
+  /** Trader and investor grades with history. */
+  grades: GradeStore;
   /**
    * The market feed's clock: wall time, or the replay's simulated time during a replay (set by
    * whoever starts the replay).
@@ -162,6 +165,7 @@ export async function openServices(config: Config, options: OpenServicesOptions 
       assets: createAssetRegistry(),
       market,
       signals: createSignalLedger(db),
+      grades: createGradeStore(db),
       marketClock,
       schemaVersion,
       freshness: [],

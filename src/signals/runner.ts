@@ -1,8 +1,9 @@
 import type { Bus } from '../bus/index.js';
+import { type GradeStore, INVESTOR_MIN_BARS, investorGrade, traderGrade } from '../grades/index.js';
 import type { Logger } from '../internal/logger.js';
 import { CANDLE_TOPIC, type CandleUpdate } from '../market/events.js';
 import { barsToColumns, type CandleStore } from '../market/store.js';
-import type { Interval } from '../market/types.js';
+import { type Bar, INTERVAL_MS, type Interval } from '../market/types.js';
 import { SIGNAL_WINDOW_BARS, signalAt } from './engine.js';
 import type { SignalLedger } from './ledger.js';
 import { STRATEGIES, type Strategy } from './strategies.js';
@@ -13,6 +14,7 @@ export const SIGNAL_TOPIC = 'signals.issued';
 
 /** Intervals signals are computed on. */
 export const SIGNAL_INTERVALS: readonly Interval[] = ['1h', '1d'];
+const DAY_MS = 86_400_000;
 
 export type SignalRunnerOptions = {
   bus: Bus;
@@ -22,6 +24,12 @@ export type SignalRunnerOptions = {
   /** The feed's clock: what `knownAt` records (replay time during a replay). */
   clock: () => number;
   strategies?: readonly Strategy[];
+  /** Grades are recomputed at every UTC day close of an asset's bars when given. */
+  grades?: {
+    store: GradeStore;
+    /** Closed daily bars of an asset up to `to` (ms), oldest first. */
+    dailyBars(asset: string, to: number, limit: number): Promise<Bar[]>;
+  };
 };
 
 export type SignalRunner = {
@@ -38,6 +46,8 @@ export type SignalRunner = {
 export function createSignalRunner(o: SignalRunnerOptions): SignalRunner {
   const strategies = o.strategies ?? STRATEGIES;
   let queue: Promise<void> = Promise.resolve();
+  // One grade computation per asset and day, whichever interval's bar closes the day first.
+  const gradedDays = new Set<string>();
   let closed = false;
   const unsubscribe = o.bus.subscribe(CANDLE_TOPIC, (m) => {
     const c = m as CandleUpdate;
@@ -58,10 +68,18 @@ export function createSignalRunner(o: SignalRunnerOptions): SignalRunner {
       const e = signalAt(ref, s, cols, cols.length - 1);
       if (e) events.push(e);
     }
-    if (events.length === 0) return;
     const knownAt = o.clock();
-    await o.ledger.append(events, knownAt);
-    for (const e of events) o.bus.publish(SIGNAL_TOPIC, { ...e, knownAt });
+    if (events.length > 0) {
+      await o.ledger.append(events, knownAt);
+      for (const e of events) o.bus.publish(SIGNAL_TOPIC, { ...e, knownAt });
+    }
+    const close = c.bar.openTime + INTERVAL_MS[c.interval];
+    if (o.grades && close % DAY_MS === 0 && !gradedDays.has(`${c.asset}|${close}`)) {
+      gradedDays.add(`${c.asset}|${close}`);
+      const daily = await o.grades.dailyBars(c.asset, close - 1, INVESTOR_MIN_BARS);
+      const grades = [traderGrade(c.asset, daily), investorGrade(c.asset, daily)].filter((g) => g !== null);
+      if (grades.length > 0) await o.grades.store.append(grades, knownAt);
+    }
   }
 
   return {
