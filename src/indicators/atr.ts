@@ -42,16 +42,17 @@ export function atrRaw(
   let prev = total / period;
   out[period] = prev;
   const pm1 = period - 1;
+  let yc = close[period]!;
   for (let i = period + 1; i < n; i++) {
-    // Inlined trueRange: this loop is the benchmarked hot path.
+    // The benchmarked hot path: trueRange() unrolled by where the previous close lies. For
+    // high >= low this picks the same difference TA-Lib's max-of-three does (rounding is
+    // monotonic), so results stay bit-identical; other bars take TA-Lib's chain.
     const h = high[i]!;
     const l = low[i]!;
-    const yc = close[i - 1]!;
-    let tr = h - l;
-    const a = Math.abs(yc - h);
-    if (a > tr) tr = a;
-    const b = Math.abs(yc - l);
-    if (b > tr) tr = b;
+    let tr: number;
+    if (h >= l) tr = yc > h ? yc - l : yc < l ? h - yc : h - l;
+    else tr = trueRange(h, l, yc);
+    yc = close[i]!;
     prev *= pm1;
     prev += tr;
     prev /= period;

@@ -116,8 +116,52 @@ function streamingEqualsBatch(series: TestBars, runs: number): void {
   }
 }
 
+/** Adversarial bars: small integers (ties, flat runs, zero ranges), high < low, zero volume. */
+const roughBars = fc
+  .array(
+    fc.record({
+      high: fc.integer({ min: 1, max: 12 }),
+      low: fc.integer({ min: 1, max: 12 }),
+      close: fc.integer({ min: 1, max: 12 }),
+      volume: fc.integer({ min: 0, max: 3 }),
+    }),
+    { minLength: 1, maxLength: 120 },
+  )
+  .map((rows): TestBars => {
+    const col = (k: 'high' | 'low' | 'close' | 'volume') => Float64Array.from(rows, (r) => r[k]);
+    return {
+      open: col('close'),
+      high: col('high'),
+      low: col('low'),
+      close: col('close'),
+      volume: col('volume'),
+    };
+  });
+
 describe('streaming = batch (fast-check, every indicator)', () => {
   it('on the synthetic series', () => streamingEqualsBatch(synthetic, 40));
+  it('on adversarial bars (ties, flat runs, high < low, zero volume)', () => {
+    for (const spec of INDICATORS) {
+      fc.assert(
+        fc.property(roughBars, paramsArb(spec), (b, params) => {
+          fc.pre(validParams(spec.name, params));
+          const batch = compute(spec.name, params, b);
+          const stream = createStream(spec.name, params);
+          for (let i = 0; i < b.close.length; i++) {
+            const v = stream.update(bar(b, i));
+            for (const o of spec.outputs) {
+              if (!Object.is(v[o.name], batch[o.name]![i])) {
+                throw new Error(
+                  `${spec.name}.${o.name}[${i}]: stream ${v[o.name]} batch ${batch[o.name]![i]}`,
+                );
+              }
+            }
+          }
+        }),
+        { numRuns: 60, seed: 99 },
+      );
+    }
+  });
   it.skipIf(!btc)(`on BTCUSDT daily (../shared/data)${btc ? '' : ` — ${SKIP_BTC}`}`, () =>
     streamingEqualsBatch(btc!, 40),
   );
@@ -338,7 +382,8 @@ describe('definitions', () => {
       volume: Float64Array.from([1, 3, 0, 2]),
     };
     // Typical prices 9, 10, 10, 30.
-    expect([...vwap(b)]).toEqual([9, (9 + 30) / 4, (9 + 30) / 4, (9 + 30 + 60) / 6]);
+    expect([...vwap(b, { period: 0 })]).toEqual([9, (9 + 30) / 4, (9 + 30) / 4, (9 + 30 + 60) / 6]);
+    expect([...vwap(b)].every(Number.isNaN)).toBe(true); // default: rolling 20 bars
     expect([...vwap(b, { period: 2 })]).toEqual([Number.NaN, (9 + 30) / 4, 10, 30]);
     expect([...vwap(b, { period: 1 })]).toEqual([9, 10, Number.NaN, 30]);
   });

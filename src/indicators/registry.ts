@@ -357,7 +357,7 @@ const ENTRIES: readonly Entry[] = [
   {
     name: 'vwap',
     title: 'Volume-weighted average price',
-    description: 'Σ(typical price · volume) / Σ volume, anchored at the first bar or rolling.',
+    description: 'Σ(typical price · volume) / Σ volume over the last `period` bars (0: from the first bar).',
     inputs: HLCV,
     params: VWAP_PARAMS,
     outputs: one('vwap', 'VWAP, in price units'),

@@ -6,16 +6,17 @@ export type VwapOptions = { period?: number };
 
 /** Parameters of {@link vwap}, for validation and the registry. */
 export const VWAP_PARAMS: readonly ParamSpec[] = [
-  periodParam('period', 0, 'Rolling window in bars; 0 = cumulative from the first bar (anchored)', 0),
+  periodParam('period', 20, 'Rolling window in bars; 0 = cumulative from the first bar given (anchored)', 0),
 ];
 
 /**
  * Volume-weighted average price (not in TA-Lib): Σ(tp·volume) / Σ(volume) with
- * tp = (high+low+close)/3, the usual definition (e.g. StockCharts, TradingView). `period = 0`
- * anchors it at the first bar given (pass bars from the session start for a session VWAP);
- * `period = N` is a rolling VWAP over the last N bars (running sums). NaN where the bars
- * summed so far have no volume, and for the first `N − 1` bars of a rolling VWAP.
- * @example vwap({ high, low, close, volume }) // anchored at bars[0]
+ * tp = (high+low+close)/3, the usual definition (e.g. StockCharts, TradingView). The default is
+ * a rolling VWAP over the last `period` bars (running sums), which depends only on those bars;
+ * `period = 0` anchors it at the first bar given instead (pass bars from the session start for
+ * a session VWAP: the value then depends on where the series starts). NaN where the bars summed
+ * have no volume, and for the first `period − 1` bars of a rolling VWAP.
+ * @example vwap({ high, low, close, volume }, { period: 0 }) // anchored at the first bar
  */
 export function vwap(bars: HlcvBars, options: VwapOptions = {}, into?: Float64Array): Float64Array {
   const { period } = resolveParams('vwap', VWAP_PARAMS, options) as Required<VwapOptions>;
