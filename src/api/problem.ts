@@ -60,7 +60,9 @@ export const ProblemSchema = Type.Object(
           },
           { additionalProperties: true },
         ),
-        { description: 'AMBIGUOUS_SYMBOL only: every asset the symbol names, ranked first; retry with an id' },
+        {
+          description: 'AMBIGUOUS_SYMBOL only: every asset the symbol names, ranked first; retry with an id',
+        },
       ),
     ),
   },

@@ -259,7 +259,15 @@ export function createMarketService(o: MarketServiceOptions): MarketService {
         if (!r) return null;
         meta ??= { venue: r.venue, symbol: r.symbol, builtFrom: r.builtFrom };
         for (const b of r.bars)
-          if (b.final) out.push({ openTime: b.openTime, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume });
+          if (b.final)
+            out.push({
+              openTime: b.openTime,
+              open: b.open,
+              high: b.high,
+              low: b.low,
+              close: b.close,
+              volume: b.volume,
+            });
         if (r.next === null) break;
         from = r.next;
       }

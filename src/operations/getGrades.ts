@@ -45,7 +45,35 @@ export const getGrades = defineOperation({
     to: Type.Optional(Type.String({ maxLength: 40 })),
     limit: Type.Integer({ minimum: 1, maximum: GRADES_MAX_LIMIT, default: 365 }),
   }),
-  response: Type.Object({ data: Type.Array(GradeSchema) }),
+  response: Type.Object(
+    { data: Type.Array(GradeSchema) },
+    {
+      examples: [
+        {
+          data: [
+            {
+              asset: 'bitcoin',
+              kind: 'trader',
+              score: 61.2,
+              letter: 'C',
+              factors: [
+                {
+                  name: 'trend',
+                  score: 58.1,
+                  weight: 0.35,
+                  input: 0.008,
+                  description: 'close / EMA(20) − 1',
+                },
+              ],
+              asOf: '2025-07-01T00:00:00.000Z',
+              knownAt: '2025-07-01T00:00:02.000Z',
+              modelVersion: '1',
+            },
+          ],
+        },
+      ],
+    },
+  ),
   auth: { anonymous: true, scope: 'read' },
   cache: { maxAgeSeconds: 60, visibility: 'public' },
   async handler({ query }, { services }) {

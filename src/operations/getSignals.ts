@@ -131,17 +131,34 @@ export const listStrategies = defineOperation({
   summary: 'The signal strategies and their rules',
   description: 'Every strategy that issues signals, with its version and its rules in words.',
   tags: ['signals'],
-  response: Type.Object({
-    data: Type.Array(
-      Type.Object({
-        id: Type.String(),
-        version: Type.String(),
-        title: Type.String(),
-        description: Type.String(),
-        intervals: Type.Array(IntervalSchema),
-      }),
-    ),
-  }),
+  response: Type.Object(
+    {
+      data: Type.Array(
+        Type.Object({
+          id: Type.String(),
+          version: Type.String(),
+          title: Type.String(),
+          description: Type.String(),
+          intervals: Type.Array(IntervalSchema),
+        }),
+      ),
+    },
+    {
+      examples: [
+        {
+          data: [
+            {
+              id: 'macd-momentum',
+              version: '1',
+              title: 'MACD momentum',
+              description: 'Long when the MACD(12,26,9) line and its histogram are both positive; …',
+              intervals: ['1h', '1d'],
+            },
+          ],
+        },
+      ],
+    },
+  ),
   auth: { anonymous: true, scope: 'read' },
   cache: { maxAgeSeconds: 3600, visibility: 'public' },
   handler() {

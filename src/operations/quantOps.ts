@@ -145,13 +145,32 @@ export const getCorrelation = defineOperation({
     days: Type.Integer({ default: 90 }),
     asOf: AsOf,
   }),
-  response: Type.Object({
-    asOf: Type.String({ format: 'date-time' }),
-    days: Type.Integer(),
-    ids: Type.Array(Type.String()),
-    correlation: Type.Array(Type.Array(Type.Union([Type.Number(), Type.Null()]))),
-    observations: Type.Array(Type.Array(Type.Integer())),
-  }),
+  response: Type.Object(
+    {
+      asOf: Type.String({ format: 'date-time' }),
+      days: Type.Integer(),
+      ids: Type.Array(Type.String()),
+      correlation: Type.Array(Type.Array(Type.Union([Type.Number(), Type.Null()]))),
+      observations: Type.Array(Type.Array(Type.Integer())),
+    },
+    {
+      examples: [
+        {
+          asOf: '2025-07-01T00:00:00.000Z',
+          days: 90,
+          ids: ['bitcoin', 'ethereum'],
+          correlation: [
+            [1, 0.82],
+            [0.82, 1],
+          ],
+          observations: [
+            [90, 90],
+            [90, 90],
+          ],
+        },
+      ],
+    },
+  ),
   auth: { anonymous: true, scope: 'read' },
   cache: { maxAgeSeconds: 60, visibility: 'public' },
   async handler({ query }, { services }) {
@@ -198,14 +217,37 @@ export const getLevels = defineOperation({
     days: Type.Integer({ default: 365, description: 'Daily bars to look back, 30-3650' }),
     asOf: AsOf,
   }),
-  response: Type.Object({
-    asset: Type.String(),
-    asOf: Type.String({ format: 'date-time' }),
-    lastClose: Type.Number(),
-    levels: Json(
-      '[{ kind: support|resistance, price, low, high, touches, lastTouchTime, strength, distance }]',
-    ),
-  }),
+  response: Type.Object(
+    {
+      asset: Type.String(),
+      asOf: Type.String({ format: 'date-time' }),
+      lastClose: Type.Number(),
+      levels: Json(
+        '[{ kind: support|resistance, price, low, high, touches, lastTouchTime, strength, distance }]',
+      ),
+    },
+    {
+      examples: [
+        {
+          asset: 'bitcoin',
+          asOf: '2025-07-01T00:00:00.000Z',
+          lastClose: 107135.34,
+          levels: [
+            {
+              kind: 'support',
+              price: 101420.5,
+              low: 100372,
+              high: 102399.8,
+              touches: 6,
+              lastTouchTime: 1750550400000,
+              strength: 1,
+              distance: -0.053,
+            },
+          ],
+        },
+      ],
+    },
+  ),
   auth: { anonymous: true, scope: 'read' },
   cache: { maxAgeSeconds: 60, visibility: 'public' },
   async handler({ query }, { services }) {
@@ -231,14 +273,28 @@ export const getMarketRegime = defineOperation({
     'score = 0.5 × (2 × breadth − 1) + 0.5 × clamp(median 30-day return / 20%, −1, 1), where breadth is the share of assets closing above their 200-day SMA; bull at ≥ 0.2, bear at ≤ −0.2. Assets without 200 days of history or with data older than 3 days are left out, with the reason.',
   tags: ['analytics'],
   query: Type.Object({ asOf: AsOf }),
-  response: Type.Object({
-    label: Type.Union([Type.Literal('bull'), Type.Literal('bear'), Type.Literal('neutral')]),
-    score: Type.Number(),
-    breadth: Type.Number(),
-    medianReturn: Type.Number(),
-    asOf: Type.String({ format: 'date-time' }),
-    assets: Json('Per-asset inputs, with a reason when left out'),
-  }),
+  response: Type.Object(
+    {
+      label: Type.Union([Type.Literal('bull'), Type.Literal('bear'), Type.Literal('neutral')]),
+      score: Type.Number(),
+      breadth: Type.Number(),
+      medianReturn: Type.Number(),
+      asOf: Type.String({ format: 'date-time' }),
+      assets: Json('Per-asset inputs, with a reason when left out'),
+    },
+    {
+      examples: [
+        {
+          label: 'bear',
+          score: -0.28,
+          breadth: 0.26,
+          medianReturn: -0.04,
+          asOf: '2025-07-01T00:00:00.000Z',
+          assets: [{ id: 'bitcoin', included: true, aboveSma: true, return30d: 0.02 }],
+        },
+      ],
+    },
+  ),
   auth: { anonymous: true, scope: 'read' },
   cache: { maxAgeSeconds: 60, visibility: 'public' },
   async handler({ query }, { services }) {
