@@ -72,7 +72,8 @@ function event(ref: SeriesRef, strategy: Strategy, d: Decision, window: BarColum
     modelVersion: strategy.version,
     direction: d.direction,
     strength: d.strength,
-    reason: d.reason,
+    // Recomputed from the same window: the reason is only built for bars that issue a signal.
+    reason: strategy.reason(computeFeatures(window), last),
     issuedAt: window.openTime[last]! + INTERVAL_MS[ref.interval],
     inputsHash: inputsHash(strategy, window),
   };

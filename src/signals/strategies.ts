@@ -24,8 +24,10 @@ export type Features = {
 export type Decision = {
   direction: Direction;
   strength: number;
-  reason: Record<string, number | string | boolean | null>;
 };
+
+/** The indicator values behind a decision, as recorded in the ledger. */
+export type Reason = Record<string, number | string | boolean | null>;
 
 /** A documented, versioned trading strategy over closed bars. */
 export type Strategy = {
@@ -38,6 +40,8 @@ export type Strategy = {
   warmup: number;
   /** Decide at bar `i` given the previous bar's direction (for stateful rules). */
   decide(f: Features, i: number, prev: Direction): Decision;
+  /** The inputs at bar `i`, for the record (only built for the bar a signal is issued at). */
+  reason(f: Features, i: number): Reason;
 };
 
 const clamp01 = (x: number) => (x < 0 ? 0 : x > 1 ? 1 : x);
@@ -59,17 +63,22 @@ export const trendRegime: Strategy = {
   description:
     'Long when close > SMA(50) > SMA(200) and ADX(14) > 20; short when close < SMA(50) < SMA(200) and ADX(14) > 20; flat otherwise. Strength grows with ADX from 20 to 50.',
   warmup: 199,
+  reason: (f, i) => ({
+    close: round(f.close[i]!),
+    sma50: round(f.sma50[i]!),
+    sma200: round(f.sma200[i]!),
+    adx14: round(f.adx14[i]!),
+  }),
   decide(f, i) {
     const c = f.close[i]!;
     const s50 = f.sma50[i]!;
     const s200 = f.sma200[i]!;
     const adx = f.adx14[i]!;
-    const reason = { close: round(c), sma50: round(s50), sma200: round(s200), adx14: round(adx) };
     const trending = adx > ADX_TREND_MIN;
     const strength = clamp01((adx - ADX_TREND_MIN) / ADX_STRENGTH_SPAN);
-    if (trending && c > s50 && s50 > s200) return { direction: 'long', strength, reason };
-    if (trending && c < s50 && s50 < s200) return { direction: 'short', strength, reason };
-    return { direction: 'flat', strength: 0, reason };
+    if (trending && c > s50 && s50 > s200) return { direction: 'long', strength };
+    if (trending && c < s50 && s50 < s200) return { direction: 'short', strength };
+    return { direction: 'flat', strength: 0 };
   },
 };
 
@@ -81,20 +90,20 @@ export const macdMomentum: Strategy = {
   description:
     'Long when the MACD(12,26,9) line and its histogram are both positive; short when both are negative; flat otherwise. Strength = |histogram| / (0.5 × ATR(14)), capped at 1.',
   warmup: 33,
+  reason: (f, i) => ({
+    macd: round(f.macd[i]!),
+    signal: round(f.macdSignal[i]!),
+    histogram: round(f.macdHist[i]!),
+    atr14: round(f.atr14[i]!),
+  }),
   decide(f, i) {
     const m = f.macd[i]!;
     const h = f.macdHist[i]!;
     const atr = f.atr14[i]!;
-    const reason = {
-      macd: round(m),
-      signal: round(f.macdSignal[i]!),
-      histogram: round(h),
-      atr14: round(atr),
-    };
     const strength = atr > 0 ? clamp01(Math.abs(h) / (0.5 * atr)) : 0;
-    if (m > 0 && h > 0) return { direction: 'long', strength, reason };
-    if (m < 0 && h < 0) return { direction: 'short', strength, reason };
-    return { direction: 'flat', strength: 0, reason };
+    if (m > 0 && h > 0) return { direction: 'long', strength };
+    if (m < 0 && h < 0) return { direction: 'short', strength };
+    return { direction: 'flat', strength: 0 };
   },
 };
 
@@ -106,18 +115,15 @@ export const rsiReversion: Strategy = {
   description:
     'Enter long when RSI(14) < 30 and short when RSI(14) > 70; hold until RSI crosses 50, then flat. Strength = distance of RSI beyond its band when entering, scaled to 0–1 over 20 points; while holding, how far RSI still is from 50.',
   warmup: 14,
+  reason: (f, i) => ({ rsi14: round(f.rsi14[i]!) }),
   decide(f, i, prev) {
     const r = f.rsi14[i]!;
-    const reason = { rsi14: round(r) };
-    if (r < RSI_OVERSOLD)
-      return { direction: 'long', strength: clamp01((RSI_OVERSOLD - r) / 20 + 0.5), reason };
-    if (r > RSI_OVERBOUGHT)
-      return { direction: 'short', strength: clamp01((r - RSI_OVERBOUGHT) / 20 + 0.5), reason };
-    if (prev === 'long' && r < RSI_EXIT)
-      return { direction: 'long', strength: clamp01((RSI_EXIT - r) / 40), reason };
+    if (r < RSI_OVERSOLD) return { direction: 'long', strength: clamp01((RSI_OVERSOLD - r) / 20 + 0.5) };
+    if (r > RSI_OVERBOUGHT) return { direction: 'short', strength: clamp01((r - RSI_OVERBOUGHT) / 20 + 0.5) };
+    if (prev === 'long' && r < RSI_EXIT) return { direction: 'long', strength: clamp01((RSI_EXIT - r) / 40) };
     if (prev === 'short' && r > RSI_EXIT)
-      return { direction: 'short', strength: clamp01((r - RSI_EXIT) / 40), reason };
-    return { direction: 'flat', strength: 0, reason };
+      return { direction: 'short', strength: clamp01((r - RSI_EXIT) / 40) };
+    return { direction: 'flat', strength: 0 };
   },
 };
 
@@ -129,26 +135,26 @@ export const donchianBreakout: Strategy = {
   description:
     'Long when the close breaks above the highest high of the previous 20 bars, short below the lowest low; a long exits (flat) when the close falls below the lowest low of the previous 10 bars, a short when it rises above the highest high of the previous 10. Strength = breakout distance / ATR(14), capped at 1.',
   warmup: 20,
+  reason: (f, i) => ({
+    close: round(f.close[i]!),
+    high20: round(f.priorHigh20[i]!),
+    low20: round(f.priorLow20[i]!),
+    high10: round(f.priorHigh10[i]!),
+    low10: round(f.priorLow10[i]!),
+  }),
   decide(f, i, prev) {
     const c = f.close[i]!;
     const hi20 = f.priorHigh20[i]!;
     const lo20 = f.priorLow20[i]!;
     const atr = f.atr14[i]!;
-    const reason = {
-      close: round(c),
-      high20: round(hi20),
-      low20: round(lo20),
-      high10: round(f.priorHigh10[i]!),
-      low10: round(f.priorLow10[i]!),
-    };
     const s = (d: number) => (atr > 0 ? clamp01(d / atr) : 0);
-    if (c > hi20) return { direction: 'long', strength: s(c - hi20), reason };
-    if (c < lo20) return { direction: 'short', strength: s(lo20 - c), reason };
+    if (c > hi20) return { direction: 'long', strength: s(c - hi20) };
+    if (c < lo20) return { direction: 'short', strength: s(lo20 - c) };
     if (prev === 'long' && c >= f.priorLow10[i]!)
-      return { direction: 'long', strength: s(c - f.priorLow10[i]!) / 2, reason };
+      return { direction: 'long', strength: s(c - f.priorLow10[i]!) / 2 };
     if (prev === 'short' && c <= f.priorHigh10[i]!)
-      return { direction: 'short', strength: s(f.priorHigh10[i]! - c) / 2, reason };
-    return { direction: 'flat', strength: 0, reason };
+      return { direction: 'short', strength: s(f.priorHigh10[i]! - c) / 2 };
+    return { direction: 'flat', strength: 0 };
   },
 };
 
