@@ -10,3 +10,4 @@ export {
   traderGrade,
 } from './grades.js';
 export { createGradeStore, type GradeStore, type RecordedGrade } from './store.js';
+export * from './evaluation.js';

@@ -20,3 +20,4 @@ export {
   trendRegime,
 } from './strategies.js';
 export type { Direction, RecordedSignal, SignalEvent } from './types.js';
+export * from './performance.js';
