@@ -21,12 +21,15 @@ import type { Services } from '../services/index.js';
 import { type Authenticator, type AuthResult, createAuthenticator } from './auth.js';
 import { createCors, DOCS_PREFIX, SECURITY_HEADERS } from './headers.js';
 import { PROBLEM_CONTENT_TYPE, type Problem, ProblemSchema, toAppError, toProblem } from './problem.js';
+import { registerStreams, type StreamOptions } from './stream.js'; // live streams
 
 export type BuildAppOptions = {
   /** Operations to serve (default: all). Tests add their own. */
   operations?: readonly Operation[];
   /** Clock for handlers and limits (tests). */
   now?: () => number;
+  /** Live-stream limits and asset resolution (see stream.ts). */
+  streams?: StreamOptions;
 };
 
 export type App = FastifyInstance & { authenticator: Authenticator };
@@ -385,6 +388,9 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   app.addHook('onClose', () => authenticator.close());
 
   for (const op of operations) registerOperation(app, services, authenticator, op, clock);
+
+  // ---- live streams (WS /v1/stream, SSE /v1/stream/sse): everything else is in stream.ts.
+  await registerStreams(app, services, { now, ...options.streams, authenticator });
 
   // `Expect: <anything but 100-continue>`: a problem document instead of Node's bodiless 417.
   app.server.on('checkExpectation', (req, res) => {
