@@ -1,3 +1,4 @@
+export * from './evaluation.js';
 export {
   GRADES_MODEL_VERSION,
   type Grade,
@@ -10,4 +11,3 @@ export {
   traderGrade,
 } from './grades.js';
 export { createGradeStore, type GradeStore, type RecordedGrade } from './store.js';
-export * from './evaluation.js';

@@ -8,6 +8,7 @@ export {
 } from './engine.js';
 export { computeFeatures } from './features.js';
 export { createSignalLedger, type SignalLedger, type SignalQuery } from './ledger.js';
+export * from './performance.js';
 export { createSignalRunner, SIGNAL_INTERVALS, SIGNAL_TOPIC, type SignalRunner } from './runner.js';
 export {
   type Decision,
@@ -20,4 +21,3 @@ export {
   trendRegime,
 } from './strategies.js';
 export type { Direction, RecordedSignal, SignalEvent } from './types.js';
-export * from './performance.js';

@@ -1,0 +1,51 @@
+import { HDKey } from '@scure/bip32';
+import { NETWORK, p2tr, p2wpkh, TEST_NETWORK } from '@scure/btc-signer';
+import { BITCOIN_VERSIONS } from './bitcoinVersions.js';
+import type { BitcoinNetwork, DerivedAccount } from './derivedAccount.js';
+import { KeyDerivationError } from './keyDerivationError.js';
+
+/** Options for {@link deriveBitcoinAccount}. */
+export type BitcoinAccountOptions = {
+  /** 84 = native segwit P2WPKH (`bc1q…`), 86 = taproot key-path P2TR (`bc1p…`). Default 84. */
+  purpose?: 84 | 86;
+  network?: BitcoinNetwork;
+  account?: number;
+  /** 0 = receive, 1 = change. */
+  change?: 0 | 1;
+};
+
+/**
+ * A BIP84/BIP86 account key `m/{purpose}'/{coin}'/{account}'/{change}/{index}` and its address
+ * (coin 0 on mainnet, 1 on testnet).
+ * @example deriveBitcoinAccount(seed, 0, { purpose: 86 }).address // 'bc1p…'
+ */
+export function deriveBitcoinAccount(
+  seed: Uint8Array,
+  index: number,
+  options: BitcoinAccountOptions = {},
+): DerivedAccount {
+  const purpose = options.purpose ?? 84;
+  const network = options.network ?? 'mainnet';
+  if (purpose !== 84 && purpose !== 86)
+    throw new KeyDerivationError('KEY_BAD_OPTIONS', 'purpose must be 84 or 86');
+  const coin = network === 'mainnet' ? 0 : 1;
+  const path = `m/${purpose}'/${coin}'/${options.account ?? 0}'/${options.change ?? 0}/${index}`;
+  const node = HDKey.fromMasterSeed(seed, BITCOIN_VERSIONS[purpose][network]).derive(path);
+  if (!node.privateKey || !node.publicKey) throw new KeyDerivationError('KEY_BAD_PATH', `No key at ${path}`);
+  const net = network === 'mainnet' ? NETWORK : TEST_NETWORK;
+  if (purpose === 84) {
+    const address = p2wpkh(node.publicKey, net).address!;
+    return {
+      chain: 'bitcoin-segwit',
+      index,
+      path,
+      address,
+      publicKey: node.publicKey,
+      privateKey: node.privateKey,
+    };
+  }
+  // BIP86: the x-only internal key, tweaked by btc-signer with an empty script tree.
+  const xOnly = node.publicKey.slice(1);
+  const address = p2tr(xOnly, undefined, net).address!;
+  return { chain: 'bitcoin-taproot', index, path, address, publicKey: xOnly, privateKey: node.privateKey };
+}

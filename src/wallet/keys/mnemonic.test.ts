@@ -1,0 +1,135 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { HDKey } from '@scure/bip32';
+import { describe, expect, it } from 'vitest';
+import { generateMnemonic } from './generateMnemonic.js';
+import { MnemonicError } from './mnemonicError.js';
+import { mnemonicToSeed } from './mnemonicToSeed.js';
+import { validateMnemonic } from './validateMnemonic.js';
+import type { MnemonicLanguage } from './wordlists.js';
+
+const VECTORS = '/work/shared/vectors';
+const bip39Path = `${VECTORS}/bip39/vectors.json`;
+const ethersPath = `${VECTORS}/ethers/mnemonics.json.gz`;
+const ABANDON =
+  'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+
+function thrown(fn: () => unknown): MnemonicError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof MnemonicError) return err;
+    throw err;
+  }
+  throw new Error('expected a MnemonicError');
+}
+
+describe('generateMnemonic', () => {
+  it.each([12, 15, 18, 21, 24] as const)('makes %i valid words', (words) => {
+    const m = generateMnemonic({ words });
+    expect(m.split(' ')).toHaveLength(words);
+    expect(validateMnemonic(m).language).toBe('english');
+    expect(generateMnemonic({ words })).not.toBe(m);
+  });
+  it('makes other languages', () => {
+    expect(validateMnemonic(generateMnemonic({ language: 'japanese' })).language).toBe('japanese');
+  });
+});
+
+describe('validateMnemonic errors', () => {
+  it('names the bad word, its position and suggestions, nothing else', () => {
+    const err = thrown(() => validateMnemonic(ABANDON.replace(/about$/, 'abuot')));
+    expect(err.code).toBe('MNEMONIC_INVALID_WORD');
+    expect(err.position).toBe(12);
+    expect(err.suggestions).toContain('about');
+    expect(err.message).toContain('"abuot"');
+    expect(err.message).not.toContain('abandon');
+  });
+  it('rejects a bad word count', () => {
+    expect(thrown(() => validateMnemonic('abandon abandon about')).code).toBe('MNEMONIC_BAD_LENGTH');
+  });
+  it('rejects a bad checksum', () => {
+    expect(thrown(() => validateMnemonic(ABANDON.replace(/about$/, 'abandon'))).code).toBe(
+      'MNEMONIC_BAD_CHECKSUM',
+    );
+  });
+  it('accepts extra whitespace and capitals', () => {
+    expect(validateMnemonic(`  ${ABANDON.toUpperCase()}\n`).wordCount).toBe(12);
+  });
+});
+
+describe.skipIf(!existsSync(bip39Path))(`BIP39 vectors (${bip39Path})`, () => {
+  const data = existsSync(bip39Path)
+    ? (JSON.parse(readFileSync(bip39Path, 'utf8')) as { english: [string, string, string, string][] }).english
+    : [];
+  it(`passes all ${data.length} English vectors: entropy, seed ("TREZOR"), xprv`, () => {
+    expect(data.length).toBeGreaterThan(0);
+    for (const [entropy, mnemonic, seed, xprv] of data) {
+      const valid = validateMnemonic(mnemonic);
+      expect(bytesToHex(valid.entropy)).toBe(entropy);
+      const s = mnemonicToSeed(mnemonic, { passphrase: 'TREZOR' });
+      expect(bytesToHex(s)).toBe(seed);
+      expect(HDKey.fromMasterSeed(s).privateExtendedKey).toBe(xprv);
+    }
+  });
+});
+
+type EthersMnemonic = {
+  name: string;
+  locale: string;
+  phrase: string;
+  password: string;
+  entropy: string;
+  seed: string;
+  nodes: { path: string; privateKey: string; xpriv: string; xpub: string; chainCode: string }[];
+};
+const LOCALES: Record<string, MnemonicLanguage> = {
+  cz: 'czech',
+  en: 'english',
+  es: 'spanish',
+  fr: 'french',
+  it: 'italian',
+  ja: 'japanese',
+  ko: 'korean',
+  pt: 'portuguese',
+  zh_cn: 'simplified-chinese',
+  zh_tw: 'traditional-chinese',
+};
+const utf8 = (hex: string) => new TextDecoder().decode(hexToBytes(hex.slice(2)));
+
+describe.skipIf(!existsSync(ethersPath))(`ethers mnemonics.json.gz (${ethersPath})`, () => {
+  const cases: EthersMnemonic[] = existsSync(ethersPath)
+    ? JSON.parse(gunzipSync(readFileSync(ethersPath)).toString())
+    : [];
+  it(`passes all ${cases.length} cases: language detection, entropy, seed, BIP32 nodes`, () => {
+    expect(cases.length).toBeGreaterThan(0);
+    let nodes = 0;
+    for (const c of cases) {
+      const phrase = utf8(c.phrase);
+      const language = LOCALES[c.locale];
+      expect(language, c.locale).toBeDefined();
+      const valid = validateMnemonic(phrase, { language: language! });
+      expect(bytesToHex(valid.entropy), c.name).toBe(c.entropy.slice(2));
+      const seed = mnemonicToSeed(phrase, { passphrase: utf8(c.password), language: language! });
+      expect(bytesToHex(seed), c.name).toBe(c.seed.slice(2));
+      const root = HDKey.fromMasterSeed(seed);
+      for (const n of c.nodes) {
+        const node = root.derive(n.path);
+        expect(node.privateExtendedKey, `${c.name} ${n.path}`).toBe(n.xpriv);
+        expect(node.publicExtendedKey).toBe(n.xpub);
+        nodes++;
+      }
+    }
+    expect(nodes).toBeGreaterThan(0);
+  });
+  it('detects the language without a hint for every case', () => {
+    let mismatched = 0;
+    for (const c of cases) {
+      const detected = validateMnemonic(utf8(c.phrase)).language;
+      // The Chinese lists share characters; an all-shared phrase may validate under both.
+      if (detected !== LOCALES[c.locale] && !String(detected).includes('chinese')) mismatched++;
+    }
+    expect(mismatched).toBe(0);
+  });
+});
