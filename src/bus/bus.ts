@@ -64,7 +64,9 @@ export function createMemoryBus(): Bus {
  * including the publisher itself. Messages are JSON.
  */
 export function createRedisBus(publisher: Redis, prefix: string): Bus {
-  const subscriber = publisher.duplicate();
+  // No ready check on the subscriber: ioredis's INFO check can race the SUBSCRIBE commands and
+  // fail in subscriber mode, leaving the connection without its channels (seen ~1 start in 4).
+  const subscriber = publisher.duplicate({ enableReadyCheck: false });
   subscriber.on('error', () => {});
   const local = createLocal();
   subscriber.on('message', (channel: string, raw: string) => {
