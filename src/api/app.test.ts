@@ -299,7 +299,7 @@ describe('OpenAPI and docs', () => {
       const entry = doc.paths[path]?.[op.method.toLowerCase()];
       expect(entry?.operationId).toBe(op.id);
       expect(entry?.description).toContain(op.description.slice(0, 20));
-      expect(JSON.stringify(entry?.responses['200'])).toMatch(/"examples?"/);
+      expect(JSON.stringify(entry?.responses[String(op.successStatus ?? 200)])).toMatch(/"examples?"/);
     }
     expect(doc.paths['/v1/test/cached/{id}']).toBeDefined();
     expect(doc.components.securitySchemes.apiKey).toBeDefined();

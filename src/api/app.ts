@@ -20,6 +20,7 @@ import { type AuthInfo, OPERATIONS, type Operation, routePath } from '../operati
 import type { Services } from '../services/index.js';
 import { type Authenticator, type AuthResult, createAuthenticator } from './auth.js';
 import { createCors, DOCS_PREFIX, SECURITY_HEADERS } from './headers.js';
+import { registerJobEvents } from './jobEvents.js';
 import { PROBLEM_CONTENT_TYPE, type Problem, ProblemSchema, toAppError, toProblem } from './problem.js';
 import { registerStreams, type StreamOptions } from './stream.js'; // live streams
 
@@ -392,6 +393,9 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   // ---- live streams (WS /v1/stream, SSE /v1/stream/sse): everything else is in stream.ts.
   await registerStreams(app, services, { now, ...options.streams, authenticator });
 
+  // ---- backtest job progress (SSE): jobEvents.ts.
+  registerJobEvents(app, services, authenticator, now);
+
   // `Expect: <anything but 100-continue>`: a problem document instead of Node's bodiless 417.
   app.server.on('checkExpectation', (req, res) => {
     const body = JSON.stringify(
@@ -453,7 +457,7 @@ function registerOperation(
       ...(op.query ? { querystring: op.query } : {}),
       ...(op.body ? { body: op.body } : {}),
       response: {
-        200: { ...op.response, description: op.response.description ?? op.summary },
+        [op.successStatus ?? 200]: { ...op.response, description: op.response.description ?? op.summary },
         '4xx': {
           description: 'Client error (problem document)',
           content: { 'application/problem+json': { schema: problemRef } },
@@ -527,6 +531,7 @@ function registerOperation(
     // Not async: a handler that answers synchronously skips a promise and a microtask.
     handler: (request, reply) => {
       reply.header('cache-control', cacheControl);
+      if (op.successStatus !== undefined) reply.code(op.successStatus);
       return op.handler(
         { params: request.params, query: request.query, body: request.body },
         {

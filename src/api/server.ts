@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../internal/config.js';
 import { flushLogger, type Logger } from '../internal/logger.js';
+import { BACKTEST_JOB, backtestJobHandler, type JobRunner, startJobRunner } from '../jobs/index.js';
 import { type MarketFeed, startMarketFeed } from '../market/feed.js';
 import {
   createMarketResolver,
@@ -22,6 +23,8 @@ export type RunningServer = {
   feed: MarketFeed;
   /** Computes signals after each closed bar when this process runs a feed. */
   signalRunner: SignalRunner | null;
+  /** Works off queued background jobs (backtests); null with JOB_CONCURRENCY=0. */
+  jobRunner: JobRunner | null;
   /** Base URL, e.g. http://127.0.0.1:8080 */
   url: string;
   metricsUrl: string;
@@ -51,6 +54,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
   let adminSocket: string | null = null;
   let feed: MarketFeed | null = null;
   let signalRunner: SignalRunner | null = null;
+  let jobRunner: JobRunner | null = null;
   try {
     // The feed starts before listening so a replay's data is imported when the first request comes.
     const f = await startMarketFeed({
@@ -82,6 +86,21 @@ export async function startServer(config: Config, options: StartServerOptions = 
       });
       signalRunner = runner;
       shutdown.add('signal runner', () => runner.close());
+    }
+    if (config.jobConcurrency > 0) {
+      const jobs = startJobRunner({
+        db: services.db,
+        bus: services.common.bus,
+        logger,
+        handlers: { [BACKTEST_JOB]: backtestJobHandler(services) },
+        concurrency: config.jobConcurrency,
+        staleMs: config.jobStaleMs,
+        // Embedded storage is locked to this process: any job still 'running' was left by a crash.
+        recoverAllAtStart: config.storageKind === 'pglite',
+      });
+      jobRunner = jobs;
+      // Interrupted jobs are queued again for the next start.
+      shutdown.add('job runner', () => jobs.close());
     }
     await app.listen({ port: config.port, host: config.host });
     if (config.metricsPort > 0) {
@@ -128,6 +147,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     services,
     feed: liveFeed,
     signalRunner,
+    jobRunner,
     url,
     metricsUrl,
     adminSocket,

@@ -201,7 +201,7 @@ function resolveOptions(o: StreamOptions): Resolved {
 }
 
 /** The headers to authenticate with: the request's, or `?apiKey=` when it sent no key header. */
-function authHeaders(request: FastifyRequest): Record<string, string | string[] | undefined> {
+export function authHeaders(request: FastifyRequest): Record<string, string | string[] | undefined> {
   const h = request.headers;
   if (h['x-api-key'] !== undefined || h.authorization !== undefined) return h;
   const q = (request.query ?? {}) as Record<string, unknown>;

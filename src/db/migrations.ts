@@ -147,6 +147,103 @@ export const MIGRATIONS: readonly Migration[] = [
         for each row execute function signals_append_only();
     `,
   },
+  {
+    version: 5,
+    name: 'siwe_auth',
+    sql: `
+      -- Sign-In with Ethereum. A nonce is issued, then used once to sign in (used_at set in the
+      -- same conditional UPDATE that checks it, so a replay cannot win). Times in ms since the epoch.
+      create table siwe_nonces (
+        nonce      text primary key,
+        issued_at  bigint not null,
+        expires_at bigint not null,
+        used_at    bigint
+      );
+      create index siwe_nonces_expiry on siwe_nonces (expires_at);
+      -- Sessions hold the SHA-256 of their bearer token, never the token. One session per nonce.
+      create table siwe_sessions (
+        token_hash text primary key,
+        nonce      text not null unique,
+        address    text not null,
+        chain_id   bigint not null,
+        domain     text not null,
+        created_at bigint not null,
+        expires_at bigint not null,
+        revoked_at bigint
+      );
+      create index siwe_sessions_address on siwe_sessions (address);
+      create index siwe_sessions_expiry on siwe_sessions (expires_at);
+    `,
+  },
+  {
+    version: 6,
+    name: 'jobs',
+    sql: `
+      -- Durable background jobs (backtests, later backfills and index runs). Times in ms since
+      -- the epoch. A runner claims a queued job, beats a heartbeat while it works, and a job whose
+      -- heartbeat stopped (its process died) is queued again.
+      create table jobs (
+        id           text primary key,
+        kind         text not null,
+        owner_key_id text,
+        params       jsonb not null,
+        status       text not null check (status in ('queued', 'running', 'succeeded', 'failed', 'canceled')),
+        progress     double precision not null default 0,
+        stage        text,
+        result       jsonb,
+        error        jsonb,
+        attempts     integer not null default 0,
+        locked_by    text,
+        heartbeat_at bigint,
+        created_at   bigint not null,
+        started_at   bigint,
+        finished_at  bigint,
+        updated_at   bigint not null
+      );
+      create index jobs_queue on jobs (status, created_at);
+      create index jobs_owner on jobs (owner_key_id, kind, created_at desc);
+    `,
+  },
+  {
+    version: 7,
+    name: 'webhooks',
+    sql: `
+      -- Webhook subscriptions to new signals, per API key. The secret signs each body
+      -- (HMAC-SHA256); it is shown once at creation and kept to sign deliveries.
+      create table webhooks (
+        id           text primary key,
+        owner_key_id text not null,
+        url          text not null,
+        secret       text not null,
+        events       text[] not null,
+        assets       text[],
+        intervals    text[],
+        strategies   text[],
+        created_at   bigint not null,
+        disabled_at  bigint
+      );
+      create index webhooks_owner on webhooks (owner_key_id);
+      -- One row per (webhook, event): the outbox and the delivery log. The unique key makes
+      -- enqueueing idempotent when several processes see the same event.
+      create table webhook_deliveries (
+        id              bigserial primary key,
+        webhook_id      text not null references webhooks(id) on delete cascade,
+        event_id        text not null,
+        event_type      text not null,
+        payload         text not null,
+        status          text not null check (status in ('pending', 'delivered', 'failed')),
+        attempts        integer not null default 0,
+        next_attempt_at bigint not null,
+        last_attempt_at bigint,
+        last_status     integer,
+        last_error      text,
+        created_at      bigint not null,
+        delivered_at    bigint,
+        unique (webhook_id, event_id)
+      );
+      create index webhook_deliveries_due on webhook_deliveries (status, next_attempt_at);
+    `,
+  },
 ];
 
 export type MigrationStatus = { version: number; name: string; appliedAt: string | null };

@@ -259,6 +259,56 @@ export const SETTINGS = {
     default: 2,
     description: 'With 3+ venues, a venue this many percent away from the median is left out of the price',
   },
+  siweDomains: {
+    env: 'SIWE_DOMAINS',
+    flag: 'siwe-domains',
+    schema: Type.String({ pattern: '^[^,\\s]+(,[^,\\s]+)*$' }),
+    default: 'localhost',
+    description:
+      'Sign-In with Ethereum: domains (RFC 3986 authority, e.g. app.example.com or localhost:5173) a SIWE message may name, comma-separated',
+  },
+  siweSessionTtlSeconds: {
+    env: 'SIWE_SESSION_TTL_SECONDS',
+    flag: 'siwe-session-ttl-seconds',
+    schema: Type.Integer({ minimum: 60, maximum: 2592000 }),
+    default: 86400,
+    description: 'Lifetime of a Sign-In with Ethereum session token (60 s to 30 days)',
+  },
+  jobConcurrency: {
+    env: 'JOB_CONCURRENCY',
+    flag: 'job-concurrency',
+    schema: Type.Integer({ minimum: 0, maximum: 64 }),
+    default: 1,
+    description: 'Background jobs (backtests) this process runs at once (0 = run none: an API-only replica)',
+  },
+  jobStaleMs: {
+    env: 'JOB_STALE_MS',
+    flag: 'job-stale-ms',
+    schema: PositiveInt,
+    default: 30000,
+    description: 'A running job without a heartbeat for this long (its process died) is queued again',
+  },
+  webhookTimeoutMs: {
+    env: 'WEBHOOK_TIMEOUT_MS',
+    flag: 'webhook-timeout-ms',
+    schema: PositiveInt,
+    default: 10000,
+    description: 'How long one webhook delivery may take before it counts as failed',
+  },
+  webhookMaxAttempts: {
+    env: 'WEBHOOK_MAX_ATTEMPTS',
+    flag: 'webhook-max-attempts',
+    schema: Type.Integer({ minimum: 1, maximum: 20 }),
+    default: 8,
+    description: 'Delivery attempts (with exponential backoff) before a webhook delivery is marked failed',
+  },
+  webhookAllowPrivate: {
+    env: 'WEBHOOK_ALLOW_PRIVATE',
+    flag: 'webhook-allow-private',
+    schema: Type.Boolean(),
+    default: false,
+    description: 'Allow webhook URLs on loopback and private networks (off: they are refused, against SSRF)',
+  },
 } satisfies Record<string, SettingSpec>;
 
 type Settings = typeof SETTINGS;

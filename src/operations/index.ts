@@ -1,3 +1,4 @@
+import { cancelBacktest, createBacktest, getBacktest, listBacktests } from './backtests.js';
 import { getAsset } from './getAsset.js';
 import { getGrades } from './getGrades.js';
 import { getIndicators } from './getIndicators.js';
@@ -10,6 +11,9 @@ import { listAssets } from './listAssets.js';
 import { listMarkets } from './listMarkets.js';
 import type { Operation } from './operation.js';
 import { getCorrelation, getLevels, getMarketRegime, getQuant } from './quantOps.js';
+import { createSiweNonce, getSession, revokeSession, signInWithEthereum } from './siweAuthOps.js';
+import { decodeTransaction, deriveXpubAddresses, validateAddress } from './walletOps.js';
+import { verifyMessage, verifySiwe, verifyTypedData } from './walletVerifyOps.js';
 
 export {
   type AuthInfo,
@@ -40,4 +44,18 @@ export const OPERATIONS: readonly Operation[] = [
   getLevels,
   getMarketRegime,
   getGrades,
+  createBacktest,
+  listBacktests,
+  getBacktest,
+  cancelBacktest,
+  validateAddress,
+  deriveXpubAddresses,
+  verifyMessage,
+  verifyTypedData,
+  verifySiwe,
+  decodeTransaction,
+  createSiweNonce,
+  signInWithEthereum,
+  getSession,
+  revokeSession,
 ];

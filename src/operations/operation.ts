@@ -53,8 +53,10 @@ export type OperationDef<
   params?: P;
   query?: Q;
   body?: B;
-  /** Schema of the 200 response; put an `examples` array on it for the docs. */
+  /** Schema of the success response; put an `examples` array on it for the docs. */
   response: R;
+  /** Status of a successful answer (default 200; 201 created, 202 accepted for jobs). */
+  successStatus?: 200 | 201 | 202;
   auth: AuthPolicy;
   cache: CachePolicy;
   /**

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { type AssetRegistry, createAssetRegistry } from '../assets/index.js';
+import { createSiweStore, type SiweStore } from '../auth/index.js';
 import { type Bus, createMemoryBus, createRedisBus } from '../bus/index.js';
 import { createDb, type DataDirLock, type Db, lockDataDir, migrate } from '../db/index.js';
 import { createGradeStore, type GradeStore } from '../grades/index.js';
@@ -10,10 +11,14 @@ import { createMetrics } from '../internal/metrics.js';
 import { connectRedis } from '../internal/redis.js';
 import { createShutdown } from '../internal/shutdown.js';
 import { packageVersion } from '../internal/version.js';
+import { createJobStore, type JobStore } from '../jobs/jobStore.js';
 import { type ApiKeyStore, createApiKeyStore, createUsageTracker, type UsageTracker } from '../keys/index.js';
 import { type CounterStore, createMemoryCounterStore, createRedisCounterStore } from '../limits/index.js';
 import { baseQuote, createMarketService, type MarketResolver, type MarketService } from '../market/index.js';
 import { createSignalLedger, type SignalLedger } from '../signals/index.js';
+
+// A SIWE nonce must come back signed within 10 minutes (wallet round trip plus reading time).
+const SIWE_NONCE_TTL_MS = 600_000;
 
 /**
  * Maps a venue market to its asset for imports: the registry's market table first, then the
@@ -48,6 +53,10 @@ export type Services = {
   signals: SignalLedger;
   /** Trader and investor grades with history. */
   grades: GradeStore;
+  /** Sign-In with Ethereum nonces and sessions. */
+  siwe: SiweStore;
+  /** Durable background jobs (backtests); a runner in the server process works them off. */
+  jobs: JobStore;
   /**
    * The market feed's clock: wall time, or the replay's simulated time during a replay (set by
    * whoever starts the replay).
@@ -166,6 +175,12 @@ export async function openServices(config: Config, options: OpenServicesOptions 
       market,
       signals: createSignalLedger(db),
       grades: createGradeStore(db),
+      siwe: createSiweStore({
+        db,
+        nonceTtlMs: SIWE_NONCE_TTL_MS,
+        sessionTtlMs: config.siweSessionTtlSeconds * 1000,
+      }),
+      jobs: createJobStore(db, bus),
       marketClock,
       schemaVersion,
       freshness: [],

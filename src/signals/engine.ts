@@ -104,15 +104,46 @@ export function signalAt(
 
 /** Every signal of a whole history (the batch computation): the same as `signalAt` at each bar. */
 export function batchSignals(ref: SeriesRef, strategy: Strategy, bars: BarColumns): SignalEvent[] {
-  const w = SIGNAL_WINDOW_BARS;
   const out: SignalEvent[] = [];
+  for (const e of signalSteps(ref, strategy, bars)) if (e) out.push(e);
+  return out;
+}
+
+/**
+ * `batchSignals` in chunks of `chunkBars` bars, awaiting `onProgress(done, total)` between
+ * chunks (to report progress, yield to the event loop, or stop by throwing).
+ */
+export async function batchSignalsAsync(
+  ref: SeriesRef,
+  strategy: Strategy,
+  bars: BarColumns,
+  onProgress: (done: number, total: number) => Promise<void> | void,
+  chunkBars = 500,
+): Promise<SignalEvent[]> {
+  const out: SignalEvent[] = [];
+  const total = Math.max(0, bars.length - SIGNAL_WINDOW_BARS + 1);
+  let done = 0;
+  for (const e of signalSteps(ref, strategy, bars)) {
+    if (e) out.push(e);
+    if (++done % chunkBars === 0) await onProgress(done, total);
+  }
+  await onProgress(total, total);
+  return out;
+}
+
+/** One step per bar from the first full window: the signal issued at its close, or null. */
+function* signalSteps(ref: SeriesRef, strategy: Strategy, bars: BarColumns): Generator<SignalEvent | null> {
+  const w = SIGNAL_WINDOW_BARS;
   let prev: Direction | null = null;
   for (let t = w - 1; t < bars.length; t++) {
     const window = sub(bars, t - w + 1, t + 1);
     const d = evaluateWindow(strategy, window);
-    if (!d) continue;
-    if (d.direction !== prev) out.push(event(ref, strategy, d, window));
+    if (!d) {
+      yield null;
+      continue;
+    }
+    const changed = d.direction !== prev;
     prev = d.direction;
+    yield changed ? event(ref, strategy, d, window) : null;
   }
-  return out;
 }

@@ -1,5 +1,6 @@
 export {
   batchSignals,
+  batchSignalsAsync,
   evaluateWindow,
   inputsHash,
   type SeriesRef,

@@ -118,6 +118,11 @@ export type SignalPerformanceOptions = {
   /** Basis points per side (defaults `EVALUATION_FEE_BPS`, `EVALUATION_SLIPPAGE_BPS`). */
   fees?: number;
   slippage?: number;
+  /**
+   * The signals to judge (ascending by `issuedAt`, each on a bar of `bars`), e.g. those the
+   * ledger recorded live. Default: recomputed from `bars` with `batchSignals`.
+   */
+  events?: readonly SignalEvent[];
 };
 
 const emptyStats = (): ForwardStats => ({ count: 0, hits: 0, sumReturn: 0, hitRate: null, meanReturn: null });
@@ -205,7 +210,7 @@ function horizonStats(
  * of the newest signal issued at or before that close. It learns the close time through the
  * look-ahead-safe bar view, so a signal issued later than the bar being decided on is never read.
  */
-function followSignals(name: string, events: readonly SignalEvent[], barMs: number): BacktestStrategy {
+export function followSignals(name: string, events: readonly SignalEvent[], barMs: number): BacktestStrategy {
   let k = -1;
   return {
     name,
@@ -271,7 +276,7 @@ export function signalPerformance(options: SignalPerformanceOptions): SignalPerf
   const n = bars.length;
   if (n < SIGNAL_WINDOW_BARS + 2) return null;
   const barMs = INTERVAL_MS[ref.interval];
-  const events = batchSignals(ref, strategy, bars);
+  const events = options.events ?? batchSignals(ref, strategy, bars);
   if (events.length === 0) return null;
 
   const indexOf = new Map<number, number>();
