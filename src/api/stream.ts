@@ -14,6 +14,7 @@ import { createAccessLogWriter } from '../internal/logger.js';
 import { CANDLE_TOPIC, PRICE_TOPIC } from '../market/events.js';
 import type { AuthPolicy } from '../operations/index.js';
 import type { Services } from '../services/index.js';
+import { SIGNAL_TOPIC } from '../signals/runner.js';
 import type { Authenticator, AuthResult } from './auth.js';
 import {
   createStreamHub,
@@ -378,6 +379,10 @@ export async function registerStreams(
   });
   const unsubscribeCandles = bus.subscribe(CANDLE_TOPIC, (m) => {
     hub.publishCandle(m);
+    ensureSweeping();
+  });
+  const unsubscribeSignals = bus.subscribe(SIGNAL_TOPIC, (m) => {
+    hub.publishSignal(m);
     ensureSweeping();
   });
 
@@ -777,9 +782,9 @@ export async function registerStreams(
       compress: false,
       schema: {
         tags: ['streams'],
-        summary: 'Live prices and candles (Server-Sent Events)',
+        summary: 'Live prices, candles and signals (Server-Sent Events)',
         description: [
-          'A `text/event-stream` of `price` (PriceQuote) and `candle` (CandleUpdate) events, each with an `id:`, and a `heartbeat` event every few seconds.',
+          'A `text/event-stream` of `price` (PriceQuote), `candle` (CandleUpdate) and `signal` (a new signal, as `GET /v1/signals` shows it but with times in ms) events, each with an `id:`, and a `heartbeat` event every few seconds.',
           'The first event, `subscribed`, echoes the canonical subscriptions.',
           `A client that falls behind gets the latest value per asset (per bar for candles) and is disconnected past a bound. The WebSocket variant is \`${STREAM_WS_PATH}\`.`,
           '',
@@ -792,6 +797,10 @@ export async function registerStreams(
             candles: {
               type: 'string',
               description: 'Comma-separated asset:interval pairs, e.g. `bitcoin:1m,ethereum:1h`',
+            },
+            signals: {
+              type: 'string',
+              description: 'Comma-separated asset ids whose new signals to receive, e.g. `bitcoin,ethereum`',
             },
             apiKey: { type: 'string', description: 'API key, for clients that cannot send headers' },
           },
@@ -806,7 +815,7 @@ export async function registerStreams(
         resolveAsset,
         opts.maxSubscriptionsPerConnection,
       );
-      openSse(request, reply, sub.keys, { prices: sub.prices, candles: sub.candles });
+      openSse(request, reply, sub.keys, { prices: sub.prices, candles: sub.candles, signals: sub.signals });
     },
   );
 
@@ -840,5 +849,6 @@ export async function registerStreams(
     sweepTimer = null;
     unsubscribePrices();
     unsubscribeCandles();
+    unsubscribeSignals();
   });
 }

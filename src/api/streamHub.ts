@@ -31,8 +31,8 @@ export const DEFAULT_MAX_SUBSCRIPTIONS = 100;
 export type HubUpdate = {
   /** Per-process sequence number, increasing in publish order (the SSE `id:`). */
   readonly seq: number;
-  readonly type: 'price' | 'candle';
-  /** Subscription key: `p:bitcoin` or `c:bitcoin|1m`. */
+  readonly type: 'price' | 'candle' | 'signal';
+  /** Subscription key: `p:bitcoin`, `c:bitcoin|1m` or `s:bitcoin`. */
   readonly subKey: string;
   /** A pending update with the same conflation key is replaced by this one. */
   readonly conflationKey: string;
@@ -110,6 +110,8 @@ export type StreamHub = {
   publishPrice(quote: unknown): number;
   /** Fan out a `CandleUpdate`; returns the number of connections it reached (-1 if invalid). */
   publishCandle(candle: unknown): number;
+  /** Fan out a newly issued signal (a `SignalEvent` with `knownAt`); never conflated away. */
+  publishSignal(signal: unknown): number;
   /** Flush congested connections that drained; close those past a bound. Call on a timer. */
   sweep(): void;
   /** Connections currently conflating (the transport runs its sweep timer while > 0). */
@@ -120,6 +122,11 @@ export type StreamHub = {
 /** Subscription key of an asset's prices. */
 export function priceKey(asset: string): string {
   return `p:${asset}`;
+}
+
+/** Subscription key of an asset's new signals (every interval and strategy). */
+export function signalKey(asset: string): string {
+  return `s:${asset}`;
 }
 
 /** Subscription key of an asset's candles of one interval (every venue). */
@@ -349,6 +356,33 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
         final: c.final === true,
         dataJson,
         json: `{"type":"candle","data":${dataJson}}`,
+        frames: {},
+      });
+    },
+
+    publishSignal(signal) {
+      if (
+        !isObject(signal) ||
+        typeof signal.asset !== 'string' ||
+        signal.asset === '' ||
+        typeof signal.strategy !== 'string' ||
+        typeof signal.interval !== 'string' ||
+        typeof signal.issuedAt !== 'number'
+      ) {
+        stats.invalid++;
+        return -1;
+      }
+      const key = signalKey(signal.asset);
+      const dataJson = JSON.stringify(signal);
+      return fanOut({
+        seq: ++seq,
+        type: 'signal',
+        subKey: key,
+        // Each signal is its own key: a backlog keeps every one of them.
+        conflationKey: `${key}|${signal.interval}|${signal.strategy}|${signal.issuedAt}`,
+        final: true,
+        dataJson,
+        json: `{"type":"signal","data":${dataJson}}`,
         frames: {},
       });
     },

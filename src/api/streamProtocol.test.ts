@@ -101,14 +101,19 @@ describe('parseClientMessage', () => {
 describe('parseSseQuery', () => {
   it('parses prices and candles lists (also repeated parameters)', () => {
     expect(
-      parseSseQuery({ prices: 'BTC, eth', candles: ['btc:1m,ethereum:1h', 'bitcoin:1m'] }, registry, 100),
+      parseSseQuery(
+        { prices: 'BTC, eth', candles: ['btc:1m,ethereum:1h', 'bitcoin:1m'], signals: 'eth' },
+        registry,
+        100,
+      ),
     ).toEqual({
       prices: ['bitcoin', 'ethereum'],
       candles: [
         { asset: 'bitcoin', interval: '1m' },
         { asset: 'ethereum', interval: '1h' },
       ],
-      keys: ['p:bitcoin', 'p:ethereum', 'c:bitcoin|1m', 'c:ethereum|1h'],
+      signals: ['ethereum'],
+      keys: ['p:bitcoin', 'p:ethereum', 'c:bitcoin|1m', 'c:ethereum|1h', 's:ethereum'],
     });
   });
 
@@ -120,6 +125,8 @@ describe('parseSseQuery', () => {
     [{ candles: ':1m' }, ValidationError],
     [{ prices: 'Bitcoin!' }, AssetNotFoundError],
     [{ prices: 'a,b,c' }, ValidationError], // over the limit of 2 below
+    [{ prices: 'a', signals: 'b,c' }, ValidationError],
+    [{ signals: 'Bitcoin!' }, AssetNotFoundError],
   ])('rejects %j', (q, E) => {
     expect(() => parseSseQuery(q, defaultResolveAsset, 2)).toThrow(E);
   });

@@ -1,6 +1,6 @@
 import { AppError, AssetNotFoundError, ValidationError } from '../internal/errors.js';
 import { INTERVALS, isInterval } from '../market/types.js';
-import { candleKey, priceKey } from './streamHub.js';
+import { candleKey, priceKey, signalKey } from './streamHub.js';
 
 /**
  * The client side of the stream protocol, as pure functions: parsing WebSocket client messages
@@ -9,6 +9,7 @@ import { candleKey, priceKey } from './streamHub.js';
  * Client → server (JSON text frames):
  *   {"type":"subscribe","channel":"prices","assets":["bitcoin","ethereum"]}
  *   {"type":"subscribe","channel":"candles","assets":["bitcoin"],"interval":"1m"}
+ *   {"type":"subscribe","channel":"signals","assets":["bitcoin"]}
  *   {"type":"unsubscribe", …same…}
  *   {"type":"ping"}
  * Any message may carry an `id` (string or integer), echoed in the reply.
@@ -31,8 +32,8 @@ export const defaultResolveAsset: ResolveAsset = (s) => {
   );
 };
 
-/** What a WebSocket subscription is to: aggregate prices, or candles of one interval. */
-export type StreamChannel = 'prices' | 'candles';
+/** What a WebSocket subscription is to: aggregate prices, candles of one interval, or new signals. */
+export type StreamChannel = 'prices' | 'candles' | 'signals';
 
 /** A client message after validation. */
 export type ClientCommand =
@@ -129,10 +130,10 @@ export function parseClientMessage(text: string, resolve: ResolveAsset, maxAsset
       id,
     );
   }
-  if (m.channel !== 'prices' && m.channel !== 'candles') {
+  if (m.channel !== 'prices' && m.channel !== 'candles' && m.channel !== 'signals') {
     return fail(
       'VALIDATION_FAILED',
-      `unknown channel ${typeof m.channel === 'string' ? `'${m.channel.slice(0, 32)}'` : '(missing)'}: expected prices or candles`,
+      `unknown channel ${typeof m.channel === 'string' ? `'${m.channel.slice(0, 32)}'` : '(missing)'}: expected prices, candles or signals`,
       id,
     );
   }
@@ -159,7 +160,9 @@ export function parseClientMessage(text: string, resolve: ResolveAsset, maxAsset
     const e = errorOf(err);
     return fail(e.code, e.message, id);
   }
-  const keys = assets.map((a) => (interval === undefined ? priceKey(a) : candleKey(a, interval)));
+  const keys = assets.map((a) =>
+    channel === 'signals' ? signalKey(a) : interval === undefined ? priceKey(a) : candleKey(a, interval),
+  );
   return {
     ok: true,
     command: {
@@ -176,6 +179,7 @@ export function parseClientMessage(text: string, resolve: ResolveAsset, maxAsset
 /** What an SSE request subscribes to. */
 export type SseSubscription = {
   prices: string[];
+  signals: string[];
   candles: { asset: string; interval: string }[];
   keys: string[];
 };
@@ -209,12 +213,14 @@ export function parseSseQuery(
 ): SseSubscription {
   const rawPrices = listParam(query.prices, 'prices');
   const rawCandles = listParam(query.candles, 'candles');
-  if (rawPrices.length === 0 && rawCandles.length === 0) {
-    throw new ValidationError('subscribe to something: ?prices=bitcoin,ethereum and/or ?candles=bitcoin:1m', {
-      issues: [{ path: ['prices'], message: 'prices or candles is required', in: 'query' }],
-    });
+  const rawSignals = listParam(query.signals, 'signals');
+  if (rawPrices.length === 0 && rawCandles.length === 0 && rawSignals.length === 0) {
+    throw new ValidationError(
+      'subscribe to something: ?prices=bitcoin,ethereum, ?candles=bitcoin:1m and/or ?signals=bitcoin',
+      { issues: [{ path: ['prices'], message: 'prices, candles or signals is required', in: 'query' }] },
+    );
   }
-  if (rawPrices.length + rawCandles.length > maxSubscriptions) {
+  if (rawPrices.length + rawCandles.length + rawSignals.length > maxSubscriptions) {
     throw new ValidationError(`at most ${maxSubscriptions} subscriptions per stream`, {
       issues: [
         { path: ['prices'], message: `at most ${maxSubscriptions} subscriptions in all`, in: 'query' },
@@ -222,6 +228,7 @@ export function parseSseQuery(
     });
   }
   const prices = resolveAssets(rawPrices, resolve, 'prices', true);
+  const signals = resolveAssets(rawSignals, resolve, 'signals', true);
   const candles: { asset: string; interval: string }[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < rawCandles.length; i++) {
@@ -240,8 +247,12 @@ export function parseSseQuery(
     seen.add(key);
     candles.push({ asset, interval });
   }
-  const keys = [...prices.map(priceKey), ...candles.map((c) => candleKey(c.asset, c.interval))];
-  return { prices, candles, keys };
+  const keys = [
+    ...prices.map(priceKey),
+    ...candles.map((c) => candleKey(c.asset, c.interval)),
+    ...signals.map(signalKey),
+  ];
+  return { prices, candles, signals, keys };
 }
 
 /**

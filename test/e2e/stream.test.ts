@@ -296,6 +296,51 @@ describe('WebSocket and SSE streams (anonymous access on)', () => {
     expect(c.messages.slice(before).filter((m) => m.type === 'price')).toHaveLength(1);
   });
 
+  it('pushes new signals to subscribers of the signals channel (WebSocket and SSE), every one of them', async () => {
+    const signal = (asset: string, issuedAt: number, direction: string) => ({
+      asset,
+      venue: 'binance',
+      symbol: 'BTC/USDT',
+      interval: '1h',
+      strategy: 'macd-momentum',
+      modelVersion: '1',
+      direction,
+      strength: 0.5,
+      reason: { macd: 1 },
+      issuedAt,
+      inputsHash: 'ab'.repeat(16),
+      knownAt: issuedAt + 1000,
+    });
+    const c = await connect(wsUrl);
+    expect(await c.request({ type: 'subscribe', channel: 'signals', assets: ['bitcoin'] })).toMatchObject({
+      type: 'subscribed',
+      channel: 'signals',
+      assets: ['bitcoin'],
+    });
+    expect(
+      await c.request({ type: 'subscribe', channel: 'signals', assets: ['bitcoin'], interval: '1h' }),
+    ).toMatchObject({ type: 'error', code: 'VALIDATION_FAILED' });
+    const s = await openSse(`${server.url}/v1/stream/sse?signals=bitcoin`);
+    try {
+      await vi.waitFor(() => expect(s.of('subscribed')).toHaveLength(1));
+      expect(JSON.parse(s.of('subscribed')[0]!.data!)).toMatchObject({ signals: ['bitcoin'] });
+      for (let i = 0; i < 20; i++) {
+        publish('signals.issued', signal('bitcoin', 3_600_000 * (i + 1), i % 2 ? 'long' : 'short'));
+        publish('signals.issued', signal('ethereum', 3_600_000 * (i + 1), 'long')); // not subscribed
+      }
+      publish('signals.issued', { asset: 'bitcoin' }); // malformed: dropped
+      await vi.waitFor(() => expect(c.of('signal')).toHaveLength(20), { timeout: 5_000 });
+      await vi.waitFor(() => expect(s.of('signal')).toHaveLength(20), { timeout: 5_000 });
+      expect(c.of('signal').map((m) => (m.data as { issuedAt: number }).issuedAt)).toEqual(
+        Array.from({ length: 20 }, (_, i) => 3_600_000 * (i + 1)),
+      );
+      expect(s.of('signal').every((e) => JSON.parse(e.data!).asset === 'bitcoin')).toBe(true);
+    } finally {
+      s.close();
+      await s.done;
+    }
+  });
+
   it('answers ping with pong and sends heartbeats (and WS pings) on its own', async () => {
     const c = await connect(wsUrl);
     let pings = 0;
@@ -393,6 +438,7 @@ describe('WebSocket and SSE streams (anonymous access on)', () => {
       expect(JSON.parse(s.of('subscribed')[0]!.data!)).toEqual({
         prices: ['bitcoin', 'ethereum'],
         candles: [{ asset: 'bitcoin', interval: '1m' }],
+        signals: [],
       });
       for (let i = 0; i < 100; i++) {
         publish('market.price', quote(i % 3 === 0 ? 'solana' : 'bitcoin', i));
