@@ -11,6 +11,7 @@ import {
   type Services,
 } from '../services/index.js';
 import { createSignalRunner, type SignalRunner } from '../signals/index.js';
+import { startWebhookDispatcher, type WebhookDispatcher } from '../webhooks/index.js';
 import { adminSocketPathFor, startAdminServer } from './admin.js';
 import { type App, type BuildAppOptions, buildApp } from './app.js';
 
@@ -25,6 +26,8 @@ export type RunningServer = {
   signalRunner: SignalRunner | null;
   /** Works off queued background jobs (backtests); null with JOB_CONCURRENCY=0. */
   jobRunner: JobRunner | null;
+  /** Sends signed webhooks for new signals. */
+  webhooks: WebhookDispatcher;
   /** Base URL, e.g. http://127.0.0.1:8080 */
   url: string;
   metricsUrl: string;
@@ -55,6 +58,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
   let feed: MarketFeed | null = null;
   let signalRunner: SignalRunner | null = null;
   let jobRunner: JobRunner | null = null;
+  let webhooks: WebhookDispatcher | null = null;
   try {
     // The feed starts before listening so a replay's data is imported when the first request comes.
     const f = await startMarketFeed({
@@ -102,6 +106,18 @@ export async function startServer(config: Config, options: StartServerOptions = 
       // Interrupted jobs are queued again for the next start.
       shutdown.add('job runner', () => jobs.close());
     }
+    const dispatcher = startWebhookDispatcher({
+      store: services.webhooks,
+      bus: services.common.bus,
+      logger,
+      userAgent: `Sextant-Webhooks/${services.common.version}`,
+      timeoutMs: config.webhookTimeoutMs,
+      maxAttempts: config.webhookMaxAttempts,
+      retryBaseMs: config.webhookRetryBaseMs,
+      allowPrivate: config.webhookAllowPrivate,
+    });
+    webhooks = dispatcher;
+    shutdown.add('webhook dispatcher', () => dispatcher.close());
     await app.listen({ port: config.port, host: config.host });
     if (config.metricsPort > 0) {
       const metrics = services.common.metrics;
@@ -148,6 +164,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     feed: liveFeed,
     signalRunner,
     jobRunner,
+    webhooks: webhooks!,
     url,
     metricsUrl,
     adminSocket,

@@ -302,6 +302,13 @@ export const SETTINGS = {
     default: 8,
     description: 'Delivery attempts (with exponential backoff) before a webhook delivery is marked failed',
   },
+  webhookRetryBaseMs: {
+    env: 'WEBHOOK_RETRY_BASE_MS',
+    flag: 'webhook-retry-base-ms',
+    schema: PositiveInt,
+    default: 10000,
+    description: 'First retry delay of a failed webhook delivery; each later one doubles (capped at 1 hour)',
+  },
   webhookAllowPrivate: {
     env: 'WEBHOOK_ALLOW_PRIVATE',
     flag: 'webhook-allow-private',

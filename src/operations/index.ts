@@ -14,6 +14,13 @@ import { getCorrelation, getLevels, getMarketRegime, getQuant } from './quantOps
 import { createSiweNonce, getSession, revokeSession, signInWithEthereum } from './siweAuthOps.js';
 import { decodeTransaction, deriveXpubAddresses, validateAddress } from './walletOps.js';
 import { verifyMessage, verifySiwe, verifyTypedData } from './walletVerifyOps.js';
+import {
+  createWebhook,
+  deleteWebhook,
+  listWebhookDeliveries,
+  listWebhooks,
+  pingWebhook,
+} from './webhooks.js';
 
 export {
   type AuthInfo,
@@ -48,6 +55,11 @@ export const OPERATIONS: readonly Operation[] = [
   listBacktests,
   getBacktest,
   cancelBacktest,
+  createWebhook,
+  listWebhooks,
+  deleteWebhook,
+  listWebhookDeliveries,
+  pingWebhook,
   validateAddress,
   deriveXpubAddresses,
   verifyMessage,

@@ -16,6 +16,7 @@ import { type ApiKeyStore, createApiKeyStore, createUsageTracker, type UsageTrac
 import { type CounterStore, createMemoryCounterStore, createRedisCounterStore } from '../limits/index.js';
 import { baseQuote, createMarketService, type MarketResolver, type MarketService } from '../market/index.js';
 import { createSignalLedger, type SignalLedger } from '../signals/index.js';
+import { createWebhookStore, type WebhookStore } from '../webhooks/webhookStore.js';
 
 // A SIWE nonce must come back signed within 10 minutes (wallet round trip plus reading time).
 const SIWE_NONCE_TTL_MS = 600_000;
@@ -57,6 +58,8 @@ export type Services = {
   siwe: SiweStore;
   /** Durable background jobs (backtests); a runner in the server process works them off. */
   jobs: JobStore;
+  /** Webhook subscriptions and their delivery outbox/log. */
+  webhooks: WebhookStore;
   /**
    * The market feed's clock: wall time, or the replay's simulated time during a replay (set by
    * whoever starts the replay).
@@ -181,6 +184,7 @@ export async function openServices(config: Config, options: OpenServicesOptions 
         sessionTtlMs: config.siweSessionTtlSeconds * 1000,
       }),
       jobs: createJobStore(db, bus),
+      webhooks: createWebhookStore(db),
       marketClock,
       schemaVersion,
       freshness: [],
