@@ -4,6 +4,7 @@ import { getGrades } from './getGrades.js';
 import { getIndicators } from './getIndicators.js';
 import { getOhlcv } from './getOhlcv.js';
 import { getPrices } from './getPrices.js';
+import { getSignalPerformance } from './getSignalPerformance.js';
 import { getSignals, listStrategies } from './getSignals.js';
 import { getStatus } from './getStatus.js';
 import { getUsage } from './getUsage.js';
@@ -46,6 +47,7 @@ export const OPERATIONS: readonly Operation[] = [
   getIndicators,
   getSignals,
   listStrategies,
+  getSignalPerformance,
   getQuant,
   getCorrelation,
   getLevels,
