@@ -239,6 +239,51 @@ export class UpstreamBadResponseError extends UpstreamError {
   readonly title = 'Upstream sent a bad response';
 }
 
+/**
+ * A request body held what looks like a private key, mnemonic, seed, password or recovery share.
+ * Sextant never accepts secrets: the detail says what kind was found and where, never the value.
+ */
+export class SecretRejectedError extends AppError {
+  readonly code = 'SECRET_REJECTED';
+  readonly status = 400;
+  readonly title = 'Secret material rejected';
+}
+
+/** A Sign-In with Ethereum message or signature did not verify (the detail and `reason` say why). */
+export class SiweVerificationFailedError extends AppError {
+  readonly code = 'SIWE_VERIFICATION_FAILED';
+  readonly status = 401;
+  readonly title = 'Sign-in verification failed';
+}
+
+/** The SIWE message names a nonce this server did not issue (or forgot long after it expired). */
+export class SiweNonceUnknownError extends AppError {
+  readonly code = 'SIWE_NONCE_UNKNOWN';
+  readonly status = 401;
+  readonly title = 'Unknown sign-in nonce';
+}
+
+/** The SIWE nonce expired before the signed message came back: ask for a new nonce. */
+export class SiweNonceExpiredError extends AppError {
+  readonly code = 'SIWE_NONCE_EXPIRED';
+  readonly status = 401;
+  readonly title = 'Sign-in nonce expired';
+}
+
+/** The SIWE nonce was already used to sign in: a replay, or a double submit. */
+export class SiweNonceUsedError extends AppError {
+  readonly code = 'SIWE_NONCE_USED';
+  readonly status = 409;
+  readonly title = 'Sign-in nonce already used';
+}
+
+/** A session token is malformed, unknown, revoked or expired. */
+export class SessionInvalidError extends AppError {
+  readonly code = 'SESSION_INVALID';
+  readonly status = 401;
+  readonly title = 'Invalid session';
+}
+
 /** Configuration errors stop the process at start; never sent to clients. */
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
@@ -296,6 +341,12 @@ export const ERROR_CODES: readonly { code: string; status: number; title: string
   UpstreamTimeoutError,
   UpstreamUnavailableError,
   UpstreamBadResponseError,
+  SecretRejectedError,
+  SiweVerificationFailedError,
+  SiweNonceUnknownError,
+  SiweNonceExpiredError,
+  SiweNonceUsedError,
+  SessionInvalidError,
 ].map((E) => {
   const e = new E('');
   return { code: e.code, status: e.status, title: e.title, retryable: e.retryable };
