@@ -3,7 +3,7 @@ import type { Hex } from 'viem';
 import {
   validateAddress as checkAddress,
   decodeSignedTransaction,
-  deriveAddressFromXpub,
+  deriveAddressesFromXpub,
   InvalidAddressError,
   InvalidSignatureError,
   InvalidTransactionError,
@@ -220,15 +220,14 @@ export const deriveXpubAddresses = defineOperation({
     if (input.start + input.count - 1 > MAX_CHILD_INDEX)
       throw fieldError('count', `start + count - 1 must be <= ${MAX_CHILD_INDEX} (non-hardened indexes)`);
     const change = input.change;
-    const addresses: { index: number; path: string; address: string }[] = [];
+    let addresses: { index: number; path: string; address: string }[];
     try {
-      for (let index = input.start; index < input.start + input.count; index++) {
-        addresses.push({
-          index,
-          path: `${change}/${index}`,
-          address: deriveAddressFromXpub(input.xpub, { index, change, kind }),
-        });
-      }
+      addresses = deriveAddressesFromXpub(input.xpub, {
+        start: input.start,
+        count: input.count,
+        change,
+        kind,
+      }).map((address, i) => ({ index: input.start + i, path: `${change}/${input.start + i}`, address }));
     } catch (err) {
       if (err instanceof KeyDerivationError)
         throw fieldError(err.code === 'KEY_BAD_OPTIONS' ? 'kind' : 'xpub', err.message);

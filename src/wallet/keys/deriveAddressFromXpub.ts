@@ -19,6 +19,18 @@ export function deriveAddressFromXpub(
   xpub: string,
   options: { index: number; change?: 0 | 1; kind?: XpubAddressKind },
 ): string {
+  return deriveAddressesFromXpub(xpub, { ...options, start: options.index, count: 1 })[0]!;
+}
+
+/**
+ * `count` consecutive watch-only addresses from `start`: the key is parsed and the change
+ * level derived once, so a range costs one child derivation per address.
+ * @example deriveAddressesFromXpub(zpub, { start: 0, count: 20 }) // ['bc1q…', …]
+ */
+export function deriveAddressesFromXpub(
+  xpub: string,
+  options: { start: number; count: number; change?: 0 | 1; kind?: XpubAddressKind },
+): string[] {
   let version: number;
   try {
     const raw = b58check.decode(xpub);
@@ -44,20 +56,29 @@ export function deriveAddressFromXpub(
   if (known.kind === 'p2wpkh' && kind !== 'p2wpkh') {
     throw new KeyDerivationError('KEY_BAD_OPTIONS', 'A zpub/vpub encodes native segwit (p2wpkh) addresses');
   }
-  if (!Number.isInteger(options.index) || options.index < 0 || options.index > 0x7fffffff) {
-    throw new KeyDerivationError('KEY_BAD_OPTIONS', 'index must be an integer in [0, 2^31)');
+  const { start, count } = options;
+  if (
+    !Number.isInteger(start) ||
+    start < 0 ||
+    !Number.isInteger(count) ||
+    count < 1 ||
+    start + count - 1 > 0x7fffffff
+  ) {
+    throw new KeyDerivationError('KEY_BAD_OPTIONS', 'indexes must be integers in [0, 2^31)');
   }
-  let node: HDKey;
+  let branch: HDKey;
   try {
-    node = HDKey.fromExtendedKey(xpub, known.v)
-      .deriveChild(options.change ?? 0)
-      .deriveChild(options.index);
+    branch = HDKey.fromExtendedKey(xpub, known.v).deriveChild(options.change ?? 0);
   } catch {
     throw new KeyDerivationError('KEY_BAD_EXTENDED_KEY', 'Invalid extended public key');
   }
-  const pub = node.publicKey!;
   const net = known.testnet ? TEST_NETWORK : NETWORK;
-  if (kind === 'p2wpkh') return p2wpkh(pub, net).address!;
-  if (kind === 'p2tr') return p2tr(pub.slice(1), undefined, net).address!;
-  return evmAddress(pub);
+  const out: string[] = [];
+  for (let i = start; i < start + count; i++) {
+    const pub = branch.deriveChild(i).publicKey!;
+    if (kind === 'p2wpkh') out.push(p2wpkh(pub, net).address!);
+    else if (kind === 'p2tr') out.push(p2tr(pub.slice(1), undefined, net).address!);
+    else out.push(evmAddress(pub));
+  }
+  return out;
 }

@@ -1,5 +1,9 @@
 export { type DeriveAccountsOptions, deriveAccounts } from './deriveAccounts.js';
-export { deriveAddressFromXpub, type XpubAddressKind } from './deriveAddressFromXpub.js';
+export {
+  deriveAddressesFromXpub,
+  deriveAddressFromXpub,
+  type XpubAddressKind,
+} from './deriveAddressFromXpub.js';
 export { type BitcoinAccountOptions, deriveBitcoinAccount } from './deriveBitcoinAccount.js';
 export type { AccountChain, BitcoinNetwork, DerivedAccount } from './derivedAccount.js';
 export { deriveEvmAccount } from './deriveEvmAccount.js';
