@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { describeSettings } from '../src/internal/config.js';
 
 /** The project root, and the CLI entry tests spawn. */
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -98,4 +99,45 @@ export function spawnSextant(args: string[], env: NodeJS.ProcessEnv, children: S
   });
   children.add(child);
   return child;
+}
+
+/**
+ * The test process's environment without any Sextant setting (so a developer's exported
+ * `DATABASE_URL` or `PORT` cannot leak into a child), plus `extra`.
+ */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const s of describeSettings()) delete env[s.env];
+  return { ...env, ...extra };
+}
+
+/** Wait for `serve`'s "listening on http://…" line on stderr; returns the base URL. */
+export function listening(child: CliChild, timeoutMs = 90_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const m = /listening on (http:\/\/[^\s]+)/.exec(child.err);
+      if (!m?.[1]) return false;
+      done();
+      resolve(m[1]);
+      return true;
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`serve did not listen within ${timeoutMs} ms; stderr:\n${child.err}`));
+    }, timeoutMs);
+    const onData = () => check();
+    const onClose = (code: number | null) => {
+      if (check()) return;
+      done();
+      reject(new Error(`serve exited (${code}) before listening; stderr:\n${child.err}`));
+    };
+    function done() {
+      clearTimeout(timer);
+      child.proc.stderr?.off('data', onData);
+      child.proc.off('close', onClose);
+    }
+    child.proc.stderr?.on('data', onData);
+    child.proc.once('close', onClose);
+    check();
+  });
 }

@@ -3,6 +3,8 @@ import type { Socket } from 'node:net';
 import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { latestMigration } from '../db/index.js';
 import {
@@ -109,6 +111,54 @@ function etagMatches(header: string | undefined, etag: string): boolean {
 }
 
 /**
+ * One Ajv per kind of input: query strings, path parameters and headers are text and are
+ * coerced to the schema's types ("5" → 5); JSON bodies are already typed and are not, so
+ * `{"count":"2"}` or `{"address":123}` is a 400 instead of a silent conversion. Defaults are
+ * filled and unknown properties of closed objects dropped in both.
+ */
+function createValidatorCompiler() {
+  const make = (coerceTypes: false | 'array') => {
+    const ajv = new Ajv({
+      coerceTypes,
+      useDefaults: true,
+      removeAdditional: true,
+      addUsedSchema: false,
+      allErrors: true,
+      // '1e309' or 'Infinity' in a query must fail validation, not become Infinity.
+      strictNumbers: true,
+    });
+    (addFormats as unknown as (a: Ajv) => void)(ajv);
+    return ajv;
+  };
+  const text = make('array');
+  const json = make(false);
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) => {
+    const ajv = httpPart === 'body' ? json : text;
+    const id = (schema as { $id?: string }).$id;
+    return (id ? ajv.getSchema(id) : undefined) ?? ajv.compile(schema);
+  };
+}
+
+/**
+ * A copy of an input schema where properties with a `default` are not `required` (at any
+ * depth): the validator fills them in, so clients and generated SDKs may leave them out.
+ */
+export function relaxDefaults<T>(schema: T): T {
+  if (Array.isArray(schema)) return schema.map(relaxDefaults) as T;
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema))
+    out[k] = k === 'default' || k === 'examples' ? v : relaxDefaults(v);
+  const props = out.properties as Record<string, { default?: unknown }> | undefined;
+  if (Array.isArray(out.required) && props) {
+    const required = (out.required as string[]).filter((r) => props[r]?.default === undefined);
+    if (required.length > 0) out.required = required;
+    else delete out.required;
+  }
+  return out as T;
+}
+
+/**
  * Build the HTTP API: operations from the registry, OpenAPI + docs, health, metrics, problem
  * documents for every error, request ids, access log, CORS, security headers, compression.
  */
@@ -134,8 +184,6 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
-    // strictNumbers: '1e309' or 'Infinity' in a query must fail validation, not become Infinity.
-    ajv: { customOptions: { allErrors: true, strictNumbers: true } },
     // Host is checked in onRequest so that its absence gets a problem document, not Node's bare 400.
     http: { requireHostHeader: false },
     // Malformed percent-encoding and over-long path parameters: problem documents too.
@@ -166,6 +214,8 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
       );
     },
   }) as unknown as App;
+
+  app.setValidatorCompiler(createValidatorCompiler());
 
   // JSON only: a text/plain body is a 415, not a string handed to a handler.
   app.removeContentTypeParser('text/plain');
@@ -453,9 +503,9 @@ function registerOperation(
       description: `${op.description}\n\n**Auth**: ${op.auth.anonymous ? 'optional (anonymous allowed at a low per-IP limit)' : 'API key required'}${op.auth.scope ? `; scope \`${op.auth.scope}\`` : ''}.`,
       tags: op.tags,
       security,
-      ...(op.params ? { params: op.params } : {}),
-      ...(op.query ? { querystring: op.query } : {}),
-      ...(op.body ? { body: op.body } : {}),
+      ...(op.params ? { params: relaxDefaults(op.params) } : {}),
+      ...(op.query ? { querystring: relaxDefaults(op.query) } : {}),
+      ...(op.body ? { body: relaxDefaults(op.body) } : {}),
       response: {
         [op.successStatus ?? 200]: { ...op.response, description: op.response.description ?? op.summary },
         '4xx': {
@@ -486,6 +536,20 @@ function registerOperation(
         done();
       }
     },
+    // preValidation runs after body parsing and before Ajv: the inspection sees the body as sent,
+    // even one the schema refuses, before removeAdditional/useDefaults/coerceTypes change it.
+    ...(op.inspectBody
+      ? {
+          preValidation: (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
+            try {
+              op.inspectBody?.(request.body);
+            } catch (err) {
+              return done(err as Error);
+            }
+            done();
+          },
+        }
+      : {}),
     ...(op.query || op.params || op.body
       ? {
           preHandler: (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {

@@ -37,6 +37,7 @@ import {
   writeBars,
 } from '../market/index.js';
 import { createMarketResolver, openServices, type Services } from '../services/index.js';
+import { createWalletCommands, WALLET_SUMMARY } from './wallet/index.js';
 
 /** Where command output goes (tests capture it). */
 export type CliIo = {
@@ -46,9 +47,14 @@ export type CliIo = {
   cwd: string;
 };
 
-type OptionSpec = { type: 'string' | 'boolean'; description: string; short?: string; multiple?: boolean };
+export type OptionSpec = {
+  type: 'string' | 'boolean';
+  description: string;
+  short?: string;
+  multiple?: boolean;
+};
 
-type Command = {
+export type Command = {
   name: string;
   summary: string;
   usage: string;
@@ -57,10 +63,12 @@ type Command = {
   positionals?: readonly string[];
   /** Which settings (config keys) this command accepts as flags. */
   settings: readonly SettingKey[] | 'all';
+  /** Checks the raw arguments before parsing (so a refusal never echoes a value back). */
+  checkArgs?(args: readonly string[]): { code: string; message: string } | undefined;
   run(ctx: RunContext): Promise<number>;
 };
 
-type RunContext = {
+export type RunContext = {
   io: CliIo;
   values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
@@ -779,6 +787,7 @@ const COMMANDS: readonly Command[] = [
   importCmd,
   backfillCmd,
   trackRecordCmd,
+  ...createWalletCommands({ usageError: (message) => new UsageError(message), table }),
 ];
 
 function commandHelp(cmd: Command): string {
@@ -809,7 +818,8 @@ function mainHelp(): string {
     `sextant ${packageVersion()}: crypto data and intelligence service\n`,
     'Usage: sextant <command> [options]\n',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(14)}${c.summary}`),
+    ...COMMANDS.filter((c) => !c.name.startsWith('wallet ')).map((c) => `  ${c.name.padEnd(14)}${c.summary}`),
+    `  ${'wallet …'.padEnd(14)}${WALLET_SUMMARY} (sextant wallet --help)`,
     '\nEvery command takes --help and --json. Examples:',
     '  sextant serve --port 8080',
     '  sextant keys create --name my-bot --tier pro',
@@ -820,13 +830,16 @@ function mainHelp(): string {
 }
 
 function findCommand(argv: string[]): { cmd: Command | undefined; rest: string[]; group?: string } {
-  const [first, second] = argv;
-  const two = COMMANDS.find((c) => c.name === `${first} ${second}`);
-  if (two) return { cmd: two, rest: argv.slice(2) };
-  const one = COMMANDS.find((c) => c.name === first);
-  if (one) return { cmd: one, rest: argv.slice(1) };
-  if (first && COMMANDS.some((c) => c.name.startsWith(`${first} `)))
-    return { cmd: undefined, rest: argv.slice(1), group: first };
+  // Longest name first: `wallet keystore encrypt` is three words.
+  for (let n = Math.min(3, argv.length); n >= 1; n--) {
+    const cmd = COMMANDS.find((c) => c.name === argv.slice(0, n).join(' '));
+    if (cmd) return { cmd, rest: argv.slice(n) };
+  }
+  for (let n = Math.min(2, argv.length); n >= 1; n--) {
+    const group = argv.slice(0, n).join(' ');
+    if (COMMANDS.some((c) => c.name.startsWith(`${group} `)))
+      return { cmd: undefined, rest: argv.slice(n), group };
+  }
   return { cmd: undefined, rest: argv.slice(1) };
 }
 
@@ -858,7 +871,8 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     if (group) {
       const subs = COMMANDS.filter((c) => c.name.startsWith(`${group} `));
       if (rest.includes('--help') || rest.includes('-h') || rest.length === 0) {
-        io.out(`Commands:\n${subs.map((c) => `  ${c.name.padEnd(14)}${c.summary}`).join('\n')}\n`);
+        const width = Math.max(14, ...subs.map((c) => c.name.length + 2));
+        io.out(`Commands:\n${subs.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join('\n')}\n`);
         return rest.length === 0 ? EXIT_USAGE : EXIT_OK;
       }
       return fail(
@@ -869,6 +883,8 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     }
     return fail(EXIT_USAGE, `unknown command '${argv[0]}' (see sextant --help)`, 'USAGE');
   }
+  const refused = cmd.checkArgs?.(rest);
+  if (refused) return fail(EXIT_USAGE, refused.message, refused.code);
   const options = { ...cmd.options, ...settingOptions(cmd.settings), ...COMMON_OPTIONS };
   let parsed: ReturnType<typeof parseArgs>;
   try {

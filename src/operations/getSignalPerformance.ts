@@ -1,9 +1,10 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { type Static, Type } from '@sinclair/typebox';
 import { NoMarketDataError, ValidationError } from '../internal/errors.js';
 import { barsToColumns } from '../market/store.js';
 import { INTERVAL_MS } from '../market/types.js';
 import {
-  batchSignals,
+  batchSignalsAsync,
   type ForwardStats,
   SIGNAL_WINDOW_BARS,
   type SignalEvent,
@@ -258,7 +259,10 @@ export const getSignalPerformance = defineOperation({
           .sort((a, b) => a.issuedAt - b.issuedAt);
       } else {
         // Recomputed point in time; with `from`, the signals before it only warm the strategy up.
-        events = batchSignals(ref, s, cols).filter((e) => from === undefined || e.issuedAt >= from);
+        // In chunks, yielding to the event loop: thousands of windows take a second or two.
+        events = (await batchSignalsAsync(ref, s, cols, () => yieldToLoop(), 250)).filter(
+          (e) => from === undefined || e.issuedAt >= from,
+        );
       }
       if (events.length === 0) continue;
       const p = signalPerformance({ ref, strategy: s, bars: cols, events });

@@ -53,6 +53,14 @@ export type OperationDef<
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * Look at the parsed request body before the schema does, and throw an `AppError` to refuse the
+   * request. It sees every body as received: one the schema would refuse, an empty one
+   * (`undefined`), one sent to an operation without `body`, and always before validation strips
+   * unknown fields, fills defaults or coerces types. The wallet endpoints refuse secrets with it.
+   * @example inspectBody: refuseSecrets({ opaque: ['message'] })
+   */
+  inspectBody?: (body: unknown) => void;
   /** Schema of the success response; put an `examples` array on it for the docs. */
   response: R;
   /** Status of a successful answer (default 200; 201 created, 202 accepted for jobs). */

@@ -2,6 +2,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { base58, createBase58check } from '@scure/base';
 import { HDKey } from '@scure/bip32';
 import { describe, expect, it } from 'vitest';
+import { AppError } from '../internal/errors.js';
 import {
   exportAccountXpub,
   generateMnemonic,
@@ -9,7 +10,7 @@ import {
   mnemonicToSeed,
   splitMnemonic,
 } from '../wallet/index.js';
-import { findSecret, isSecretFieldName, TooDeepError } from './secretGuard.js';
+import { findSecret, isSecretFieldName, refuseSecrets, TooDeepError } from './secretGuard.js';
 
 const MNEMONIC = 'legal winner thank year wave sausage worth useful legal winner thank yellow';
 const KEY = new Uint8Array(32).map((_, i) => (i * 37 + 11) & 0xff);
@@ -140,5 +141,75 @@ describe('findSecret', () => {
     let deep: unknown = 'x';
     for (let i = 0; i < 70; i++) deep = [deep];
     expect(() => findSecret(deep)).toThrow(TooDeepError);
+  });
+});
+
+describe('refuseSecrets', () => {
+  /** What `inspect(body)` threw, as the problem fields the client sees. */
+  const thrown = (inspect: (body: unknown) => void, body: unknown) => {
+    try {
+      inspect(body);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      return {
+        code: err.code,
+        status: err.status,
+        detail: err.message,
+        issues: err.issues,
+        extra: err.extra,
+      };
+    }
+    return null;
+  };
+
+  it('lets public data and missing bodies through', () => {
+    const inspect = refuseSecrets();
+    for (const body of [
+      undefined,
+      null,
+      {},
+      [],
+      'hello',
+      { address: '0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf' },
+    ])
+      expect(thrown(inspect, body), JSON.stringify(body)).toBeNull();
+  });
+
+  it('refuses with 400 SECRET_REJECTED naming the field and the kind, never the value', () => {
+    const inspect = refuseSecrets();
+    for (const [body, path, kind] of [
+      [{ note: MNEMONIC }, ['note'], 'BIP39 mnemonic'],
+      [{ a: [{ extra: `0x${KEY_HEX}` }] }, ['a', 0, 'extra'], 'private key (32-byte hex)'],
+      [{ privateKey: 'x' }, ['privateKey'], 'secret field name'],
+      [MNEMONIC, [], 'BIP39 mnemonic'],
+    ] as const) {
+      const e = thrown(inspect, body);
+      expect(e).toMatchObject({ code: 'SECRET_REJECTED', status: 400, extra: { secretKind: kind } });
+      expect(e?.issues).toEqual([{ path, message: expect.any(String), in: 'body' }]);
+      expect(e?.detail).toContain('never accepts private keys, mnemonics');
+      const shown = JSON.stringify(e);
+      expect(shown).not.toContain(KEY_HEX);
+      expect(shown).not.toContain(MNEMONIC.split(' ').slice(0, 3).join(' '));
+    }
+    expect(thrown(inspect, MNEMONIC)?.detail).toMatch(/^the body looks like a BIP39 mnemonic\./);
+    expect(thrown(inspect, { privateKey: 'x' })?.detail).toMatch(
+      /^body 'privateKey' is named like a secret\./,
+    );
+  });
+
+  it('follows its scan policy: opaque fields may hold 32-byte hex', () => {
+    const body = { message: `0x${KEY_HEX}` };
+    expect(thrown(refuseSecrets({ opaque: ['message'] }), body)).toBeNull();
+    expect(thrown(refuseSecrets(), body)?.code).toBe('SECRET_REJECTED');
+  });
+
+  it('refuses a body too deep to scan as a validation failure', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 70; i++) deep = [deep];
+    expect(thrown(refuseSecrets(), deep)).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      status: 400,
+      issues: [{ path: [], message: 'nests too deeply', in: 'body' }],
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base58, createBase58check } from '@scure/base';
+import { SecretRejectedError, ValidationError } from '../internal/errors.js';
 import { MNEMONIC_WORDLISTS, SLIP39_WORDLIST } from '../wallet/index.js';
 
 /**
@@ -28,6 +29,9 @@ import { MNEMONIC_WORDLISTS, SLIP39_WORDLIST } from '../wallet/index.js';
  * a personal_sign message may be a 32-byte hash, EIP-712 typed data has bytes32 values and
  * arbitrary member names (ERC-4626 `shares`, a commit-reveal `secret`), a SIWE nonce may be hex.
  * Rule 1 still applies there.
+ *
+ * Operations use it through `refuseSecrets` (below) as their `inspectBody`: it runs before schema
+ * validation, so it also sees the unknown fields that validation would drop.
  */
 
 /** What kind of secret was found. */
@@ -228,4 +232,42 @@ export function findSecret(body: unknown, policy: SecretScanPolicy = {}): Secret
     return null;
   };
   return visit(body, [], false);
+}
+
+const SECRET_DETAIL =
+  'Sextant never accepts private keys, mnemonics, seeds, passwords or recovery shares over its API. ' +
+  'Sign locally instead, with the `sextant wallet` CLI or the `sextant/wallet` library, and send only ' +
+  'the signature, signed transaction or public data (address, xpub). If the secret is real and this ' +
+  'request crossed a network you do not control, treat it as exposed and move the funds.';
+
+/**
+ * An operation's `inspectBody` that refuses any body holding a secret with `SecretRejectedError`
+ * (400 `SECRET_REJECTED`), naming the field and the kind of secret, never the value. It runs
+ * before schema validation, so even a body the schema would refuse gets this answer. A body
+ * nested too deeply to scan is a `ValidationError`.
+ * @example defineOperation({ ..., body: Body, inspectBody: refuseSecrets({ opaque: ['message'] }) })
+ */
+export function refuseSecrets(policy: SecretScanPolicy = {}): (body: unknown) => void {
+  return (body) => {
+    let finding: SecretFinding | null;
+    try {
+      finding = findSecret(body, policy);
+    } catch (err) {
+      if (err instanceof TooDeepError)
+        throw new ValidationError(`body nests more than ${MAX_SCAN_DEPTH} levels deep`, {
+          issues: [{ path: [], message: 'nests too deeply', in: 'body' }],
+        });
+      throw err;
+    }
+    if (!finding) return;
+    const where = finding.path.length ? `body '${finding.path.join('.')}'` : 'the body';
+    const what =
+      finding.kind === 'secret field name'
+        ? 'is named like a secret'
+        : `looks like ${/^[aeiou]/i.test(finding.kind) ? 'an' : 'a'} ${finding.kind}`;
+    throw new SecretRejectedError(`${where} ${what}. ${SECRET_DETAIL}`, {
+      issues: [{ path: finding.path, message: what, in: 'body' }],
+      extra: { secretKind: finding.kind },
+    });
+  };
 }

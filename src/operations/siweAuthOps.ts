@@ -14,7 +14,8 @@ import {
   verifySiweMessage,
 } from '../wallet/index.js';
 import { defineOperation } from './operation.js';
-import { rejectSecrets, walletInput } from './walletInput.js';
+import { refuseSecrets } from './secretGuard.js';
+import { walletBody } from './walletInput.js';
 
 const SIWE_MESSAGE_MAX_CHARS = 8_192;
 const SIGNATURE_MAX_CHARS = 1_000;
@@ -48,6 +49,8 @@ export const createSiweNonce = defineOperation({
     '`chainId`), have the wallet `personal_sign` it, and send both to `POST /v1/auth/siwe/verify`. No body.',
   ].join(' '),
   tags: AUTH_TAGS,
+  // No body is expected, but one that holds a secret is still refused rather than ignored.
+  inspectBody: refuseSecrets(),
   response: Type.Object(
     {
       nonce: Type.String(),
@@ -87,9 +90,7 @@ export const createSiweNonce = defineOperation({
   ),
   auth: AUTH_POLICY,
   cache: 'no-store',
-  async handler({ body }, { services, now }) {
-    // No body is expected, but one that holds a secret is still refused rather than ignored.
-    if (body !== undefined && body !== null) rejectSecrets(body, {});
+  async handler(_input, { services, now }) {
     const issued = await services.siwe.issueNonce(now);
     const domain = siweDomains(services.common.config.siweDomains)[0]!;
     return {
@@ -117,8 +118,8 @@ function siweDomains(setting: string): string[] {
 
 // ---- POST /v1/auth/siwe/verify
 
-const signInInput = walletInput(
-  Type.Object({
+const SignInBody = walletBody(
+  {
     message: Type.String({
       minLength: 1,
       maxLength: SIWE_MESSAGE_MAX_CHARS,
@@ -129,15 +130,16 @@ const signInInput = walletInput(
       maxLength: SIGNATURE_MAX_CHARS,
       description: 'The personal_sign signature of the message (65 bytes, 0x hex)',
     }),
-  }),
-  { opaque: ['message'] },
-  [
-    {
-      message:
-        'localhost wants you to sign in with your Ethereum account:\n0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf\n\nSign in to Sextant\n\nURI: http://localhost:8080\nVersion: 1\nChain ID: 1\nNonce: k3Xb9QmT2vLp7RzAe\nIssued At: 2025-07-01T12:00:00.000Z\nExpiration Time: 2025-07-01T12:10:00.000Z',
-      signature: `0x${'ab'.repeat(64)}1b`,
-    },
-  ],
+  },
+  {
+    examples: [
+      {
+        message:
+          'localhost wants you to sign in with your Ethereum account:\n0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf\n\nSign in to Sextant\n\nURI: http://localhost:8080\nVersion: 1\nChain ID: 1\nNonce: k3Xb9QmT2vLp7RzAe\nIssued At: 2025-07-01T12:00:00.000Z\nExpiration Time: 2025-07-01T12:10:00.000Z',
+        signature: `0x${'ab'.repeat(64)}1b`,
+      },
+    ],
+  },
 );
 
 function failed(reason: string, detail: string): SiweVerificationFailedError {
@@ -159,7 +161,9 @@ export const signInWithEthereum = defineOperation({
     '`Authorization` to other endpoints.',
   ].join(' '),
   tags: AUTH_TAGS,
-  body: signInInput.body,
+  body: SignInBody,
+  // The message is signed text the user wrote.
+  inspectBody: refuseSecrets({ opaque: ['message'] }),
   response: Type.Object(
     {
       token: Type.String({ description: 'Session token (sxs_…): shown once, keep it secret' }),
@@ -180,11 +184,10 @@ export const signInWithEthereum = defineOperation({
   auth: AUTH_POLICY,
   cache: 'no-store',
   async handler({ body }, { services, now }) {
-    const input = signInInput.parse(body);
     const domains = siweDomains(services.common.config.siweDomains);
     let message: SiweMessage;
     try {
-      message = parseSiweMessage(input.message);
+      message = parseSiweMessage(body.message);
     } catch (err) {
       if (err instanceof InvalidSiweMessageError)
         throw failed('malformed_message', `not a valid EIP-4361 message: ${err.message}`);
@@ -197,8 +200,8 @@ export const signInWithEthereum = defineOperation({
       );
     }
     const result = await verifySiweMessage({
-      message: input.message,
-      signature: input.signature as Hex,
+      message: body.message,
+      signature: body.signature as Hex,
       now,
       expected: { domain: message.domain },
     });
@@ -239,16 +242,15 @@ export const signInWithEthereum = defineOperation({
 
 // ---- POST /v1/auth/session, POST /v1/auth/session/revoke
 
-const tokenInput = walletInput(
-  Type.Object({
+const SessionTokenBody = walletBody(
+  {
     token: Type.String({
       minLength: 1,
       maxLength: 200,
       description: 'The session token from /v1/auth/siwe/verify',
     }),
-  }),
-  {},
-  [{ token: EXAMPLE_TOKEN }],
+  },
+  { examples: [{ token: EXAMPLE_TOKEN }] },
 );
 
 export const getSession = defineOperation({
@@ -262,7 +264,8 @@ export const getSession = defineOperation({
     'out of access logs.',
   ].join(' '),
   tags: AUTH_TAGS,
-  body: tokenInput.body,
+  body: SessionTokenBody,
+  inspectBody: refuseSecrets(),
   response: Type.Object(
     { ...SessionSchema, createdAt: Type.String() },
     {
@@ -280,8 +283,7 @@ export const getSession = defineOperation({
   auth: AUTH_POLICY,
   cache: 'no-store',
   async handler({ body }, { services, now }) {
-    const input = tokenInput.parse(body);
-    const session = await services.siwe.findSession(input.token, now);
+    const session = await services.siwe.findSession(body.token, now);
     if (!session)
       throw new SessionInvalidError('the session token is unknown, revoked or expired: sign in again');
     return {
@@ -302,12 +304,12 @@ export const revokeSession = defineOperation({
   description:
     'Ends the session of a token at once. Idempotent: `revoked` is false when there was no live session for it.',
   tags: AUTH_TAGS,
-  body: tokenInput.body,
+  body: SessionTokenBody,
+  inspectBody: refuseSecrets(),
   response: Type.Object({ revoked: Type.Boolean() }, { examples: [{ revoked: true }] }),
   auth: AUTH_POLICY,
   cache: 'no-store',
   async handler({ body }, { services, now }) {
-    const input = tokenInput.parse(body);
-    return { revoked: await services.siwe.revokeSession(input.token, now) };
+    return { revoked: await services.siwe.revokeSession(body.token, now) };
   },
 });

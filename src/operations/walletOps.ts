@@ -10,9 +10,11 @@ import {
   KeyDerivationError,
 } from '../wallet/index.js';
 import { defineOperation } from './operation.js';
-import { fieldError, walletInput } from './walletInput.js';
+import { refuseSecrets } from './secretGuard.js';
+import { enumOf, fieldError, walletBody } from './walletInput.js';
 
 const XPUB_MAX_COUNT = 100;
+const XPUB_DEFAULT_COUNT = 20;
 const MAX_CHILD_INDEX = 0x7fffffff;
 // geth refuses transactions over 128 KiB: 2 hex characters per byte plus 0x.
 const RAW_TX_MAX_CHARS = 2 * 131_072 + 2;
@@ -20,27 +22,25 @@ const RAW_TX_MAX_CHARS = 2 * 131_072 + 2;
 const WALLET_TAGS = ['wallet'];
 const WALLET_AUTH = { anonymous: true, scope: 'read' } as const;
 
-const Chain = Type.Union([Type.Literal('evm'), Type.Literal('bitcoin'), Type.Literal('solana')], {
+const Chain = enumOf(['evm', 'bitcoin', 'solana'], {
   description: 'Address family: `evm`, `bitcoin` or `solana`',
 });
-const Network = Type.Union([Type.Literal('mainnet'), Type.Literal('testnet')]);
+const NETWORKS = ['mainnet', 'testnet'] as const;
+const Network = enumOf(NETWORKS);
 
 const EVM_EXAMPLE = '0xd8dA6BF26964aF9D7eEd9e03E53415D37aA96045';
 
 // ---- POST /v1/wallet/address/validate
 
-const validateInput = walletInput(
-  Type.Object({
+const ValidateAddressBody = walletBody(
+  {
     chain: Chain,
     address: Type.String({ minLength: 1, maxLength: 200, description: 'The address to check' }),
     network: Type.Optional(
-      Type.Union([Type.Literal('mainnet'), Type.Literal('testnet')], {
-        description: 'Bitcoin only: require this network (default: accept either)',
-      }),
+      enumOf(NETWORKS, { description: 'Bitcoin only: require this network (default: accept either)' }),
     ),
-  }),
-  {},
-  [{ chain: 'evm', address: EVM_EXAMPLE.toLowerCase() }],
+  },
+  { examples: [{ chain: 'evm', address: EVM_EXAMPLE.toLowerCase() }] },
 );
 
 export const validateAddress = defineOperation({
@@ -59,7 +59,8 @@ export const validateAddress = defineOperation({
     'curve or a program-derived address. Nothing is looked up on chain.',
   ].join(' '),
   tags: WALLET_TAGS,
-  body: validateInput.body,
+  body: ValidateAddressBody,
+  inspectBody: refuseSecrets(),
   response: Type.Object(
     {
       valid: Type.Boolean(),
@@ -113,18 +114,18 @@ export const validateAddress = defineOperation({
   auth: WALLET_AUTH,
   cache: 'no-store',
   handler({ body }) {
-    const input = validateInput.parse(body);
-    return checkAddress(input.chain, input.address, input.network ? { network: input.network } : {});
+    return checkAddress(body.chain, body.address, body.network ? { network: body.network } : {});
   },
 });
 
 // ---- POST /v1/wallet/xpub/addresses
 
+const XPUB_KINDS = ['p2wpkh', 'p2tr', 'evm'] as const;
 const XPUB_EXAMPLE =
   'zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868RvUUkgDKf31mGDtKsAYz2oz2AGutZYs';
 
-const xpubInput = walletInput(
-  Type.Object({
+const XpubAddressesBody = walletBody(
+  {
     xpub: Type.String({
       minLength: 100,
       maxLength: 200,
@@ -132,24 +133,20 @@ const xpubInput = walletInput(
         'Account-level extended PUBLIC key: zpub/vpub (BIP84), xpub/tpub (BIP86 or EVM with `kind`)',
     }),
     kind: Type.Optional(
-      Type.Union([Type.Literal('p2wpkh'), Type.Literal('p2tr'), Type.Literal('evm')], {
+      enumOf(XPUB_KINDS, {
         description: 'Address kind; required for xpub/tpub, implied (p2wpkh) for zpub/vpub',
       }),
     ),
-    change: Type.Union([Type.Literal(0), Type.Literal(1)], {
-      default: 0,
-      description: '0 = receive addresses, 1 = change addresses',
-    }),
+    change: enumOf([0, 1], { default: 0, description: '0 = receive addresses, 1 = change addresses' }),
     start: Type.Integer({ minimum: 0, maximum: MAX_CHILD_INDEX, default: 0, description: 'First index' }),
     count: Type.Integer({
       minimum: 1,
       maximum: XPUB_MAX_COUNT,
-      default: 20,
+      default: XPUB_DEFAULT_COUNT,
       description: `How many consecutive addresses (at most ${XPUB_MAX_COUNT})`,
     }),
-  }),
-  {},
-  [{ xpub: XPUB_EXAMPLE, change: 0, start: 0, count: 2 }],
+  },
+  { examples: [{ xpub: XPUB_EXAMPLE, change: 0, start: 0, count: 2 }] },
 );
 
 /** What an account key's prefix says: network, and the address kind when it is implied. */
@@ -181,10 +178,11 @@ export const deriveXpubAddresses = defineOperation({
     'address of the account; nothing is stored.',
   ].join(' '),
   tags: WALLET_TAGS,
-  body: xpubInput.body,
+  body: XpubAddressesBody,
+  inspectBody: refuseSecrets(),
   response: Type.Object(
     {
-      kind: Type.Union([Type.Literal('p2wpkh'), Type.Literal('p2tr'), Type.Literal('evm')]),
+      kind: enumOf(XPUB_KINDS),
       network: Type.Optional(Network),
       change: Type.Integer(),
       addresses: Type.Array(
@@ -212,22 +210,20 @@ export const deriveXpubAddresses = defineOperation({
   auth: WALLET_AUTH,
   cache: 'no-store',
   handler({ body }) {
-    const input = xpubInput.parse(body);
-    const info = xpubInfo(input.xpub);
+    const info = xpubInfo(body.xpub);
     if (!info) throw fieldError('xpub', 'must be an account-level xpub, zpub, tpub or vpub');
-    const kind = input.kind ?? info.implied;
+    const kind = body.kind ?? info.implied;
     if (!kind) throw fieldError('kind', 'is required for an xpub/tpub: p2tr, p2wpkh or evm');
-    if (input.start + input.count - 1 > MAX_CHILD_INDEX)
+    const { change, start, count } = body;
+    if (start + count - 1 > MAX_CHILD_INDEX)
       throw fieldError('count', `start + count - 1 must be <= ${MAX_CHILD_INDEX} (non-hardened indexes)`);
-    const change = input.change;
     let addresses: { index: number; path: string; address: string }[];
     try {
-      addresses = deriveAddressesFromXpub(input.xpub, {
-        start: input.start,
-        count: input.count,
-        change,
-        kind,
-      }).map((address, i) => ({ index: input.start + i, path: `${change}/${input.start + i}`, address }));
+      addresses = deriveAddressesFromXpub(body.xpub, { start, count, change, kind }).map((address, i) => ({
+        index: start + i,
+        path: `${change}/${start + i}`,
+        address,
+      }));
     } catch (err) {
       if (err instanceof KeyDerivationError)
         throw fieldError(err.code === 'KEY_BAD_OPTIONS' ? 'kind' : 'xpub', err.message);
@@ -243,20 +239,15 @@ export const deriveXpubAddresses = defineOperation({
 const EXAMPLE_RAW_TX =
   '0x02f8740181d48405f5e1008504a817c80082520894d8da6bf26964af9d7eed9e03e53415d37aa96045880de0b6b3a764000080c001a06bf324ccea0d4380df983988b89ff15ca2fff6fbf23691982995891036a7f92da0686be5597cab166248d46d3a136d7876d3ec1aaf5edf6fa728329b341b4396df';
 
-const decodeInput = walletInput(
-  Type.Object({
+const DecodeTransactionBody = walletBody(
+  {
     raw: Type.String({
       pattern: '^0x[0-9a-fA-F]+$',
       maxLength: RAW_TX_MAX_CHARS,
       description: 'Signed transaction as 0x hex (what eth_sendRawTransaction takes)',
     }),
-  }),
-  {},
-  [
-    {
-      raw: EXAMPLE_RAW_TX,
-    },
-  ],
+  },
+  { examples: [{ raw: EXAMPLE_RAW_TX }] },
 );
 
 const Quantity = Type.String({ pattern: '^[0-9]+$', description: 'Decimal integer (base units: wei)' });
@@ -273,7 +264,8 @@ export const decodeTransaction = defineOperation({
     'broadcasting it. Blob (EIP-4844) and set-code (EIP-7702) transactions are refused with a 400.',
   ].join(' '),
   tags: WALLET_TAGS,
-  body: decodeInput.body,
+  body: DecodeTransactionBody,
+  inspectBody: refuseSecrets(),
   response: Type.Object(
     {
       type: Type.Union([Type.Literal('legacy'), Type.Literal('eip2930'), Type.Literal('eip1559')]),
@@ -331,10 +323,9 @@ export const decodeTransaction = defineOperation({
   auth: WALLET_AUTH,
   cache: 'no-store',
   handler({ body }) {
-    const input = decodeInput.parse(body);
     let decoded: ReturnType<typeof decodeSignedTransaction>;
     try {
-      decoded = decodeSignedTransaction(input.raw as Hex);
+      decoded = decodeSignedTransaction(body.raw as Hex);
     } catch (err) {
       if (
         err instanceof InvalidTransactionError ||

@@ -12,7 +12,8 @@ import {
   verifySiweMessage,
 } from '../wallet/index.js';
 import { defineOperation } from './operation.js';
-import { fieldError, walletInput } from './walletInput.js';
+import { refuseSecrets } from './secretGuard.js';
+import { enumOf, fieldError, walletBody } from './walletInput.js';
 
 const MESSAGE_MAX_CHARS = 65_536;
 const SIGNATURE_MAX_CHARS = 1_000;
@@ -102,18 +103,21 @@ function verdict(address: Address, digest: Hex, signature: string) {
 
 // ---- POST /v1/wallet/verify/message
 
-const messageInput = walletInput(
-  Type.Object({
+const VerifyMessageBody = walletBody(
+  {
     address: EvmAddress,
     message: Type.String({ maxLength: MESSAGE_MAX_CHARS, description: 'The signed message' }),
-    encoding: Type.Union([Type.Literal('utf8'), Type.Literal('hex')], {
+    encoding: enumOf(['utf8', 'hex'], {
       default: 'utf8',
       description: '`utf8`: the message text was signed; `hex`: the bytes of a 0x hex string were signed',
     }),
     signature: Signature,
-  }),
-  { opaque: ['message'] },
-  [{ address: EXAMPLE_ADDRESS, message: 'hello sextant', encoding: 'utf8', signature: EXAMPLE_SIGNATURE }],
+  },
+  {
+    examples: [
+      { address: EXAMPLE_ADDRESS, message: 'hello sextant', encoding: 'utf8', signature: EXAMPLE_SIGNATURE },
+    ],
+  },
 );
 
 export const verifyMessage = defineOperation({
@@ -127,7 +131,9 @@ export const verifyMessage = defineOperation({
     'not an error. Contract wallets (EIP-1271) need an on-chain call and are not checked here.',
   ].join(' '),
   tags: WALLET_TAGS,
-  body: messageInput.body,
+  body: VerifyMessageBody,
+  // The message is the user's own data: it may be a 32-byte hash (personal_sign of a digest).
+  inspectBody: refuseSecrets({ opaque: ['message'] }),
   response: Type.Object(VerificationResult, {
     examples: [
       {
@@ -141,15 +147,14 @@ export const verifyMessage = defineOperation({
   auth: WALLET_AUTH,
   cache: 'no-store',
   handler({ body }) {
-    const input = messageInput.parse(body);
-    const address = expectedSigner(input.address);
-    let message: SignableMessage = input.message;
-    if (input.encoding === 'hex') {
-      if (!isHex(input.message, { strict: true }))
+    const address = expectedSigner(body.address);
+    let message: SignableMessage = body.message;
+    if (body.encoding === 'hex') {
+      if (!isHex(body.message, { strict: true }))
         throw fieldError('message', 'must be 0x hex when encoding is hex');
-      message = { raw: input.message as Hex };
+      message = { raw: body.message as Hex };
     }
-    return verdict(address, hashMessage(message), input.signature);
+    return verdict(address, hashMessage(message), body.signature);
   },
 });
 
@@ -171,21 +176,22 @@ const TypedData = Type.Object(
   },
 );
 
-const typedInput = walletInput(
-  Type.Object({ address: EvmAddress, typedData: TypedData, signature: Signature }),
-  { opaque: ['typedData'] },
-  [
-    {
-      address: EXAMPLE_ADDRESS,
-      typedData: {
-        domain: { name: 'Ether Mail', version: '1', chainId: 1 },
-        types: { Mail: [{ name: 'contents', type: 'string' }] },
-        primaryType: 'Mail',
-        message: { contents: 'Hello, Bob!' },
+const VerifyTypedDataBody = walletBody(
+  { address: EvmAddress, typedData: TypedData, signature: Signature },
+  {
+    examples: [
+      {
+        address: EXAMPLE_ADDRESS,
+        typedData: {
+          domain: { name: 'Ether Mail', version: '1', chainId: 1 },
+          types: { Mail: [{ name: 'contents', type: 'string' }] },
+          primaryType: 'Mail',
+          message: { contents: 'Hello, Bob!' },
+        },
+        signature: EXAMPLE_TYPED_SIGNATURE,
       },
-      signature: EXAMPLE_TYPED_SIGNATURE,
-    },
-  ],
+    ],
+  },
 );
 
 export const verifyTypedData = defineOperation({
@@ -200,7 +206,9 @@ export const verifyTypedData = defineOperation({
     '`valid: false` with `reason`. `digest` is the EIP-712 signing hash.',
   ].join(' '),
   tags: WALLET_TAGS,
-  body: typedInput.body,
+  body: VerifyTypedDataBody,
+  // Typed data is the user's own: bytes32 values, member names like `shares` or `secret`.
+  inspectBody: refuseSecrets({ opaque: ['typedData'] }),
   response: Type.Object(VerificationResult, {
     examples: [
       {
@@ -215,16 +223,15 @@ export const verifyTypedData = defineOperation({
   auth: WALLET_AUTH,
   cache: 'no-store',
   handler({ body }) {
-    const input = typedInput.parse(body);
-    const address = expectedSigner(input.address);
+    const address = expectedSigner(body.address);
     let digest: Hex;
     try {
-      digest = hashTypedData(input.typedData as unknown as TypedDataInput);
+      digest = hashTypedData(body.typedData as unknown as TypedDataInput);
     } catch (err) {
       if (err instanceof InvalidTypedDataError) throw fieldError('typedData', err.message);
       throw err;
     }
-    return verdict(address, digest, input.signature);
+    return verdict(address, digest, body.signature);
   },
 });
 
@@ -254,8 +261,8 @@ export function siweFieldsJson(m: SiweMessage) {
   return { ...m, ...(m.resources ? { resources: [...m.resources] } : {}) };
 }
 
-const siweInput = walletInput(
-  Type.Object({
+const VerifySiweBody = walletBody(
+  {
     message: Type.String({
       minLength: 1,
       maxLength: SIWE_MESSAGE_MAX_CHARS,
@@ -271,7 +278,10 @@ const siweInput = walletInput(
           uri: Type.Optional(Type.String({ maxLength: 2048 })),
           chainId: Type.Optional(Type.Integer({ minimum: 0 })),
         },
-        { description: 'Values the message must carry, each compared exactly' },
+        {
+          additionalProperties: false,
+          description: 'Values the message must carry, each compared exactly',
+        },
       ),
     ),
     time: Type.Optional(
@@ -280,16 +290,17 @@ const siweInput = walletInput(
         description: 'Check Expiration Time / Not Before at this RFC 3339 instant (default: now)',
       }),
     ),
-  }),
-  { opaque: ['message', 'expected.nonce'] },
-  [
-    {
-      message:
-        'example.com wants you to sign in with your Ethereum account:\n0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf\n\nSign in\n\nURI: https://example.com\nVersion: 1\nChain ID: 1\nNonce: abcdEFGH1234\nIssued At: 2025-01-01T00:00:00Z',
-      signature: EXAMPLE_SIGNATURE,
-      expected: { domain: 'example.com', nonce: 'abcdEFGH1234' },
-    },
-  ],
+  },
+  {
+    examples: [
+      {
+        message:
+          'example.com wants you to sign in with your Ethereum account:\n0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf\n\nSign in\n\nURI: https://example.com\nVersion: 1\nChain ID: 1\nNonce: abcdEFGH1234\nIssued At: 2025-01-01T00:00:00Z',
+        signature: EXAMPLE_SIGNATURE,
+        expected: { domain: 'example.com', nonce: 'abcdEFGH1234' },
+      },
+    ],
+  },
 );
 
 export const verifySiwe = defineOperation({
@@ -305,7 +316,9 @@ export const verifySiwe = defineOperation({
     'nonce bookkeeping is yours; to sign in to this server, use `POST /v1/auth/siwe/verify`.',
   ].join(' '),
   tags: WALLET_TAGS,
-  body: siweInput.body,
+  body: VerifySiweBody,
+  // The message is signed text the user wrote; a nonce to expect may be hex.
+  inspectBody: refuseSecrets({ opaque: ['message', 'expected.nonce'] }),
   response: Type.Object(
     {
       valid: Type.Boolean(),
@@ -337,16 +350,15 @@ export const verifySiwe = defineOperation({
   auth: WALLET_AUTH,
   cache: 'no-store',
   async handler({ body }, { now }) {
-    const input = siweInput.parse(body);
     let at = now;
-    if (input.time !== undefined) {
-      at = Date.parse(input.time);
+    if (body.time !== undefined) {
+      at = Date.parse(body.time);
       if (!Number.isFinite(at)) throw fieldError('time', 'must be an RFC 3339 date-time');
     }
-    const expected = input.expected ?? {};
+    const expected = body.expected ?? {};
     const result = await verifySiweMessage({
-      message: input.message,
-      signature: input.signature as Hex,
+      message: body.message,
+      signature: body.signature as Hex,
       now: at,
       expected: {
         ...(expected.domain !== undefined ? { domain: expected.domain } : {}),

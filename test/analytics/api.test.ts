@@ -11,7 +11,8 @@ import {
   type TestServer,
 } from '../helpers.js';
 
-type Json = Record<string, any>; // biome-ignore lint/suspicious/noExplicitAny: test assertions on JSON
+// biome-ignore lint/suspicious/noExplicitAny: test assertions on JSON
+type Json = Record<string, any>;
 
 const DAY = 86_400_000;
 

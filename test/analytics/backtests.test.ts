@@ -5,34 +5,13 @@ import type { Db } from '../../src/db/index.js';
 import { barsToColumns, writeBars } from '../../src/market/store.js';
 import type { Bar } from '../../src/market/types.js';
 import { startTestServer, stopTestServer, type TestEnv, type TestServer, testEnv } from '../helpers.js';
+import { makeFixtureBars } from '../market/sourceContract.js';
 
-type Json = Record<string, any>; // biome-ignore lint/suspicious/noExplicitAny: test assertions on JSON
+// biome-ignore lint/suspicious/noExplicitAny: test assertions on JSON
+type Json = Record<string, any>;
 
-const DAY = 86_400_000;
 const START = Date.UTC(2023, 0, 1);
 const N_BARS = 700;
-
-/** A deterministic random walk of daily bars (xorshift), closed long before now. */
-function syntheticBars(n: number, seed = 7): Bar[] {
-  let x = seed;
-  const rnd = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return ((x >>> 0) % 1_000_000) / 1_000_000;
-  };
-  const bars: Bar[] = [];
-  let price = 20_000;
-  for (let i = 0; i < n; i++) {
-    const open = price;
-    const close = open * (1 + (rnd() - 0.49) * 0.06);
-    const high = Math.max(open, close) * (1 + rnd() * 0.01);
-    const low = Math.min(open, close) * (1 - rnd() * 0.01);
-    bars.push({ openTime: START + i * DAY, open, high, low, close, volume: 100 + rnd() * 50 });
-    price = close;
-  }
-  return bars;
-}
 
 async function seed(db: Db, bars: Bar[]): Promise<void> {
   await db.transaction((tx) =>
@@ -88,7 +67,7 @@ describe('backtest jobs', () => {
   let server: TestServer;
   let key: string;
   let otherKey: string;
-  const bars = syntheticBars(N_BARS);
+  const bars = makeFixtureBars(START, '1d', N_BARS, 7);
   const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown, k = key) => {
     const r = await server.app.inject({
       method,
@@ -228,6 +207,9 @@ describe('backtest jobs', () => {
       /initialCash/,
     ],
     [{ asset: 'no-such-coin', interval: '1d', strategy: { type: 'buy-and-hold' } }, 404, /no-such-coin/],
+    // JSON bodies are typed: a string is not silently turned into a number.
+    [{ asset: 'bitcoin', interval: '1d', strategy: { type: 'buy-and-hold' }, fees: '10' }, 400, /fees/],
+    [{ asset: 'bitcoin', interval: '1d', strategy: { type: 'sma-cross', fast: '5', slow: 20 } }, 400, /fast/],
   ])('rejects %j with %i', async (body, status, message) => {
     const r = await call('POST', '/v1/backtests', body);
     expect(r.status, JSON.stringify(r.body)).toBe(status);
@@ -244,6 +226,15 @@ describe('backtest jobs', () => {
     const job = await finished(r.body.id);
     expect(job.status).toBe('failed');
     expect(job.error.code).toBe('NO_MARKET_DATA');
+  });
+
+  it('documents fields with defaults as optional (OpenAPI body and query)', async () => {
+    const doc = (await server.app.inject({ method: 'GET', url: '/openapi.json' })).json() as Json;
+    const body = doc.paths['/v1/backtests'].post.requestBody.content['application/json'].schema;
+    expect(body.required.sort()).toEqual(['asset', 'interval', 'strategy']);
+    expect(body.properties.fees.default).toBe(10);
+    const limit = doc.paths['/v1/backtests'].get.parameters.find((p: Json) => p.name === 'limit');
+    expect(limit.required).toBeFalsy();
   });
 
   it('rejects malformed and unknown job ids', async () => {
@@ -265,7 +256,7 @@ describe('backtest jobs survive a restart', () => {
     env = testEnv({ JOB_CONCURRENCY: '0', JOB_STALE_MS: '1000' });
     // First process: runs no jobs (an API-only replica), so jobs stay queued.
     server = await startTestServer({}, { env });
-    await seed(server.services.db, syntheticBars(200));
+    await seed(server.services.db, makeFixtureBars(START, '1d', 200, 8));
     const key = (await server.services.keys.create({ name: 'restart', tier: 'pro' })).secret;
     const submit = async () => {
       const r = await server!.app.inject({

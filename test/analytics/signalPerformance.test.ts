@@ -1,42 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { barsToColumns, writeBars } from '../../src/market/store.js';
-import type { Bar } from '../../src/market/types.js';
 import { batchSignals, macdMomentum, STRATEGIES } from '../../src/signals/index.js';
 import { startTestServer, stopTestServer, type TestServer } from '../helpers.js';
+import { makeFixtureBars } from '../market/sourceContract.js';
 
-type Json = Record<string, any>; // biome-ignore lint/suspicious/noExplicitAny: test assertions on JSON
+// biome-ignore lint/suspicious/noExplicitAny: test assertions on JSON
+type Json = Record<string, any>;
 
 const DAY = 86_400_000;
 const START = Date.UTC(2022, 0, 1);
 
-/** A deterministic trending-then-choppy walk of daily bars. */
-function bars(n: number): Bar[] {
-  let x = 12345;
-  const rnd = () => {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    return x / 2147483648;
-  };
-  const out: Bar[] = [];
-  let p = 100;
-  for (let i = 0; i < n; i++) {
-    const drift = Math.sin(i / 60) * 0.01;
-    const c = p * (1 + drift + (rnd() - 0.5) * 0.04);
-    out.push({
-      openTime: START + i * DAY,
-      open: p,
-      high: Math.max(p, c) * 1.005,
-      low: Math.min(p, c) * 0.995,
-      close: c,
-      volume: 1000 + rnd() * 100,
-    });
-    p = c;
-  }
-  return out;
-}
-
 describe('GET /v1/signals/performance', () => {
   let server: TestServer;
-  const series = bars(800);
+  const series = makeFixtureBars(START, '1d', 800, 11);
   const ref = { asset: 'bitcoin', venue: 'binance', symbol: 'BTC/USDT', interval: '1d' as const };
   const get = async (url: string) => {
     const r = await server.app.inject({ method: 'GET', url });

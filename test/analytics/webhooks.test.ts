@@ -11,7 +11,8 @@ import {
 } from '../../src/webhooks/index.js';
 import { startTestServer, stopTestServer, type TestServer } from '../helpers.js';
 
-type Json = Record<string, any>; // biome-ignore lint/suspicious/noExplicitAny: test assertions on JSON
+// biome-ignore lint/suspicious/noExplicitAny: test assertions on JSON
+type Json = Record<string, any>;
 
 type Received = { path: string; headers: IncomingHttpHeaders; body: string };
 

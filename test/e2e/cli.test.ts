@@ -8,7 +8,14 @@ import { lockDataDir } from '../../src/db/index.js';
 import { describeSettings, loadConfig } from '../../src/internal/config.js';
 import { createLogger } from '../../src/internal/logger.js';
 import { openServices } from '../../src/services/index.js';
-import { BUILD_WAIT_MS, type CliChild, ensureBuilt, spawnSextant } from '../build.js';
+import {
+  BUILD_WAIT_MS,
+  type CliChild,
+  childEnv,
+  ensureBuilt,
+  spawnSextant,
+  listening as waitForListening,
+} from '../build.js';
 import { DATABASE_URL, dropSchema } from '../helpers.js';
 
 /**
@@ -28,48 +35,11 @@ const SECRET_RE = /sxt_[A-Za-z0-9_-]{32}/g;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The environment for a child: this one's (PATH…) without any Sextant setting. */
-function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const s of describeSettings()) delete env[s.env];
-  return { ...env, ...extra };
-}
-
 const children = new Set<CliChild>();
 
 /** Spawn `node bin/sextant.js ...args` (tracked, killed in afterAll). */
 function spawnCli(args: string[], env: Record<string, string> = {}): CliChild {
   return spawnSextant(args, childEnv(env), children);
-}
-
-/** Wait for `serve`'s "listening on http://…" line on stderr; returns the base URL. */
-function waitForListening(child: CliChild, timeoutMs = LISTEN_WAIT_MS): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const m = /listening on (http:\/\/[^\s]+)/.exec(child.err);
-      if (!m?.[1]) return false;
-      done();
-      resolve(m[1]);
-      return true;
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(new Error(`serve did not listen within ${timeoutMs} ms; stderr:\n${child.err}`));
-    }, timeoutMs);
-    const onData = () => check();
-    const onClose = (code: number | null) => {
-      if (check()) return;
-      done();
-      reject(new Error(`serve exited (${code}) before listening; stderr:\n${child.err}`));
-    };
-    function done() {
-      clearTimeout(timer);
-      child.proc.stderr?.off('data', onData);
-      child.proc.off('close', onClose);
-    }
-    child.proc.stderr?.on('data', onData);
-    child.proc.once('close', onClose);
-    check();
-  });
 }
 
 /** Resolve with the exit status, or reject after `ms`. */

@@ -4,8 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../src/db/index.js';
-import { describeSettings } from '../../src/internal/config.js';
-import { BUILD_WAIT_MS, type CliChild, ensureBuilt, spawnSextant } from '../build.js';
+import {
+  BUILD_WAIT_MS,
+  childEnv as baseChildEnv,
+  type CliChild,
+  ensureBuilt,
+  spawnSextant,
+} from '../build.js';
 import { DATABASE_URL, dropSchema, HAVE_SHARED_DATA, SHARED_DATA } from '../helpers.js';
 import { candleChecksum } from '../market/checksum.js';
 import { seedPgliteDataDir } from '../pgliteTemplate.js';
@@ -22,9 +27,7 @@ const DATA_PG = [join(SHARED_DATA, 'binance-ohlcv-yanniedog'), join(SHARED_DATA,
 const children = new Set<CliChild>();
 
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const s of describeSettings()) delete env[s.env];
-  return { ...env, LOG_LEVEL: 'warn', ...extra };
+  return baseChildEnv({ LOG_LEVEL: 'warn', ...extra });
 }
 
 async function run(args: string[], env: Record<string, string>): Promise<CliChild> {

@@ -4,9 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { describeSettings } from '../../src/internal/config.js';
 import type { CandleUpdate } from '../../src/market/index.js';
-import { BUILD_WAIT_MS, type CliChild, ensureBuilt, spawnSextant } from '../build.js';
+import {
+  BUILD_WAIT_MS,
+  childEnv as baseChildEnv,
+  type CliChild,
+  ensureBuilt,
+  listening,
+  spawnSextant,
+} from '../build.js';
 import { REDIS_URL } from '../helpers.js';
 import { makeFixtureBars } from '../market/sourceContract.js';
 import { seedPgliteDataDir } from '../pgliteTemplate.js';
@@ -24,9 +30,7 @@ const children = new Set<CliChild>();
 const dirs: string[] = [];
 
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const s of describeSettings()) delete env[s.env];
-  return { ...env, LOG_LEVEL: 'warn', MARKET_SOURCE: 'none', PORT: '0', ...extra };
+  return baseChildEnv({ LOG_LEVEL: 'warn', MARKET_SOURCE: 'none', PORT: '0', ...extra });
 }
 
 function dataDir(): string {
@@ -34,21 +38,6 @@ function dataDir(): string {
   dirs.push(d);
   seedPgliteDataDir(d);
   return d;
-}
-
-function listening(c: CliChild): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no 'listening' within 90 s:\n${c.err}`)), 90_000);
-    const check = () => {
-      const m = /listening on (http:\/\/\S+)/.exec(c.err);
-      if (m?.[1]) {
-        clearTimeout(t);
-        resolve(m[1]);
-      }
-    };
-    c.proc.stderr?.on('data', check);
-    check();
-  });
 }
 
 describe.runIf(!REDIS_URL)('two processes, one Redis', () => {

@@ -191,10 +191,21 @@ describe('wallet API', () => {
       expect(unknown.status).toBe(400);
       expect(unknown.body).toMatchObject({ code: 'VALIDATION_FAILED' });
       expect(unknown.body.issues[0]).toMatchObject({ path: ['chain'], in: 'body' });
+      // One issue for a bad enum value, not one per allowed value.
+      expect(unknown.body.issues).toHaveLength(1);
       const missing = await post('/v1/wallet/address/validate', { chain: 'evm' });
       expect(missing.status).toBe(400);
       expect(missing.body.issues[0].path).toEqual(['address']);
       expect((await post('/v1/wallet/address/validate', ['evm'])).status).toBe(400);
+      const empty = await server.app.inject({ method: 'POST', url: '/v1/wallet/address/validate' });
+      expect(empty.statusCode).toBe(400);
+      expect(empty.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
+    });
+
+    it('unknown fields without secrets are ignored', async () => {
+      const r = await check('evm', VITALIK, { note: 'from the checkout page', n: 1 });
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ valid: true, checksum: 'valid' });
     });
   });
 
@@ -235,6 +246,18 @@ describe('wallet API', () => {
       const tr = await post('/v1/wallet/xpub/addresses', { xpub: tpub, kind: 'p2tr', count: 1 });
       expect(tr.body).toMatchObject({ kind: 'p2tr', network: 'testnet' });
       expect(tr.body.addresses[0].address).toMatch(/^tb1p/);
+    });
+
+    it('change, start and count have defaults: receive addresses 0..19', async () => {
+      const r = await post('/v1/wallet/xpub/addresses', { xpub: ZPUB });
+      expect(r.status).toBe(200);
+      expect(r.body.change).toBe(0);
+      expect(r.body.addresses.map((a: Json) => a.index)).toEqual([...Array(20).keys()]);
+      expect(r.body.addresses[1]).toEqual({
+        index: 1,
+        path: '0/1',
+        address: 'bc1qnjg0jd8228aq7egyzacy8cys3knf9xvrerkf9g',
+      });
     });
 
     it('bounds and malformed keys are 400', async () => {
@@ -494,6 +517,49 @@ describe('wallet API', () => {
     });
   });
 
+  describe('body validation by the route schema', () => {
+    it('names every offending field, nested ones by their path; defaulted fields may be left out', async () => {
+      const missing = await post('/v1/wallet/verify/message', {});
+      expect(missing.status).toBe(400);
+      expect(missing.body.code).toBe('VALIDATION_FAILED');
+      expect(missing.body.issues.map((i: Json) => i.path[0]).sort()).toEqual([
+        'address',
+        'message',
+        'signature',
+      ]);
+      for (const issue of missing.body.issues) expect(issue.in).toBe('body');
+      const nested = await post('/v1/wallet/verify/siwe', {
+        message: 'x',
+        signature: '0x00',
+        expected: { chainId: -1 },
+      });
+      expect(nested.status).toBe(400);
+      expect(nested.body.issues).toEqual([
+        { path: ['expected', 'chainId'], message: 'must be >= 0', in: 'body' },
+      ]);
+      expect(nested.body.detail).toBe("body 'expected.chainId' must be >= 0");
+      const typed = await post('/v1/wallet/verify/typed-data', {
+        address: ADDRESS,
+        typedData: { types: { A: { name: 'a', type: 'uint8' } }, primaryType: 'A', message: {} },
+        signature: '0x00',
+      });
+      expect(typed.status).toBe(400);
+      expect(typed.body.issues[0].path).toEqual(['typedData', 'types', 'A']);
+    });
+
+    it('a body nested too deeply to scan for secrets is refused', async () => {
+      let deep: unknown = 'x';
+      for (let i = 0; i < 70; i++) deep = [deep];
+      const r = await post('/v1/wallet/address/validate', { chain: 'evm', address: deep });
+      expect(r.status).toBe(400);
+      expect(r.body).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: [], in: 'body' }] });
+    });
+
+    it('the nonce endpoint takes no body, but an empty one is fine', async () => {
+      expect((await post('/v1/auth/siwe/nonce', {})).status).toBe(200);
+    });
+  });
+
   describe('secrets are refused on every endpoint, before validation', () => {
     const signed = signMessage('m', PRIVATE_KEY).signature;
     const endpoints: [string, Json][] = [
@@ -727,7 +793,60 @@ describe('wallet API', () => {
       expect(op, path).toBeDefined();
       expect(JSON.stringify(op.responses['200']), path).toMatch(/"examples?"/);
     }
-    expect(JSON.stringify(doc.paths['/v1/wallet/xpub/addresses'].post.requestBody)).toContain('| `count` |');
+    // No body: no request body in the document either.
+    expect(doc.paths['/v1/auth/siwe/nonce'].post.requestBody).toBeUndefined();
+  });
+
+  // Fields a client must send, and fields it may send (those with a default among them).
+  const BODIES: Record<string, { required: string[]; optional: string[] }> = {
+    '/v1/wallet/address/validate': { required: ['address', 'chain'], optional: ['network'] },
+    '/v1/wallet/xpub/addresses': { required: ['xpub'], optional: ['change', 'count', 'kind', 'start'] },
+    '/v1/wallet/verify/message': { required: ['address', 'message', 'signature'], optional: ['encoding'] },
+    '/v1/wallet/verify/typed-data': { required: ['address', 'signature', 'typedData'], optional: [] },
+    '/v1/wallet/verify/siwe': { required: ['message', 'signature'], optional: ['expected', 'time'] },
+    '/v1/wallet/transaction/decode': { required: ['raw'], optional: [] },
+    '/v1/auth/siwe/verify': { required: ['message', 'signature'], optional: [] },
+    '/v1/auth/session': { required: ['token'], optional: [] },
+    '/v1/auth/session/revoke': { required: ['token'], optional: [] },
+  };
+
+  it('the OpenAPI document has typed request bodies for them, with examples and the secret rule', async () => {
+    const doc = (await server.app.inject({ method: 'GET', url: '/openapi.json' })).json() as Json;
+    for (const [path, fields] of Object.entries(BODIES)) {
+      const body = doc.paths[path].post.requestBody;
+      expect(body.required, path).toBe(true);
+      expect(body.description, path).toContain('SECRET_REJECTED');
+      const media = body.content['application/json'];
+      expect(media.example ?? media.examples, path).toBeDefined();
+      const schema = media.schema;
+      expect(schema).toMatchObject({ type: 'object', additionalProperties: false });
+      expect([...(schema.required ?? [])].sort(), path).toEqual(fields.required);
+      expect(Object.keys(schema.properties).sort(), path).toEqual(
+        [...fields.required, ...fields.optional].sort(),
+      );
+      for (const [name, prop] of Object.entries(schema.properties as Record<string, Json>))
+        expect(prop.type ?? prop.anyOf, `${path} ${name}`).toBeDefined();
+    }
+    const xpub = doc.paths['/v1/wallet/xpub/addresses'].post.requestBody.content['application/json'].schema;
+    expect(xpub.properties.count).toMatchObject({ type: 'integer', minimum: 1, maximum: 100, default: 20 });
+    expect(xpub.properties.kind).toMatchObject({ type: 'string', enum: ['p2wpkh', 'p2tr', 'evm'] });
+    const validate =
+      doc.paths['/v1/wallet/address/validate'].post.requestBody.content['application/json'].schema;
+    expect(validate.properties.chain.enum).toEqual(['evm', 'bitcoin', 'solana']);
+  });
+
+  it('every documented request example passes the secret check and validation', async () => {
+    const doc = (await server.app.inject({ method: 'GET', url: '/openapi.json' })).json() as Json;
+    for (const path of Object.keys(BODIES)) {
+      const media = doc.paths[path].post.requestBody.content['application/json'];
+      const examples: unknown[] = media.example
+        ? [media.example]
+        : Object.values(media.examples as Record<string, { value: unknown }>).map((e) => e.value);
+      for (const example of examples) {
+        const r = await post(path, example);
+        expect(r.status, `${path}: ${r.body.detail}`).not.toBe(400);
+      }
+    }
   });
 
   it('no secret ever appears in a response or a log line', async () => {

@@ -9,7 +9,7 @@ import { type VaultContents, type VaultFile, vaultHeaderBytes } from './vaultFor
 const DEFAULT_SCRYPT_N = 1 << 17;
 
 /**
- * Encrypts a mnemonic and its account list into a vault (scrypt + AES-256-GCM, header authenticated).
+ * Encrypts a mnemonic (with its optional BIP39 passphrase) and its account list into a vault (scrypt + AES-256-GCM, header authenticated).
  * @example await writeSecretFile(path, JSON.stringify(await encryptVault({ mnemonic, accounts }, pw)))
  */
 export async function encryptVault(
@@ -20,6 +20,9 @@ export async function encryptVault(
   validateMnemonic(contents.mnemonic);
   if (!Array.isArray(contents.accounts))
     throw new KeystoreError('KEYSTORE_MALFORMED', 'accounts must be an array', 'accounts');
+  const { passphrase } = contents;
+  if (passphrase !== undefined && typeof passphrase !== 'string')
+    throw new KeystoreError('KEYSTORE_MALFORMED', 'passphrase must be a string', 'passphrase');
   const header: Pick<VaultFile, 'version' | 'type' | 'kdf' | 'cipher'> = {
     version: 1,
     type: 'sextant-vault',
@@ -37,7 +40,12 @@ export async function encryptVault(
   const cipher = createCipheriv('aes-256-gcm', key, Buffer.from(header.cipher.iv, 'hex'));
   cipher.setAAD(vaultHeaderBytes(header));
   const plaintext = Buffer.from(
-    JSON.stringify({ mnemonic: contents.mnemonic, accounts: contents.accounts }),
+    // An empty passphrase is BIP39's default: left out so such vaults decrypt to the same shape as before.
+    JSON.stringify({
+      mnemonic: contents.mnemonic,
+      ...(passphrase ? { passphrase } : {}),
+      accounts: contents.accounts,
+    }),
     'utf8',
   );
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);

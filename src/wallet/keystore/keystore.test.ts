@@ -112,6 +112,15 @@ describe('vault', () => {
     expect((await rejects(decryptVault(tampered, 'pw'))).code).toBe('KEYSTORE_BAD_PASSWORD');
     expect((await rejects(decryptVault({ ...vault, tag: 'ab' }, 'pw'))).field).toBe('tag');
   });
+
+  it('keeps a BIP39 passphrase inside the ciphertext, and leaves an empty one out', async () => {
+    const withPassphrase = { ...contents, passphrase: 'correct horse' };
+    const vault = await encryptVault(withPassphrase, 'pw', { scryptN: LOW_N });
+    expect(JSON.stringify(vault)).not.toContain('horse');
+    expect(await decryptVault(vault, 'pw')).toEqual(withPassphrase);
+    const empty = await encryptVault({ ...contents, passphrase: '' }, 'pw', { scryptN: LOW_N });
+    expect(await decryptVault(empty, 'pw')).toEqual(contents);
+  });
 });
 
 describe('secret files', () => {

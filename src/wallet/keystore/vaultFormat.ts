@@ -3,8 +3,8 @@ import type { AccountChain } from '../keys/derivedAccount.js';
 /** Metadata of one account kept in a vault (no keys: they are re-derived from the mnemonic). */
 export type VaultAccount = { chain: AccountChain; index: number; address: string; label?: string };
 
-/** What a vault protects. */
-export type VaultContents = { mnemonic: string; accounts: VaultAccount[] };
+/** What a vault protects: the mnemonic, its optional BIP39 passphrase ("25th word") and the account list. */
+export type VaultContents = { mnemonic: string; passphrase?: string; accounts: VaultAccount[] };
 
 /**
  * The vault file (JSON). The header (everything but `ciphertext`/`tag`) is bound as AES-GCM
