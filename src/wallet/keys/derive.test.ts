@@ -173,3 +173,18 @@ describe('deriveAccounts', () => {
     );
   });
 });
+
+describe('Solana account discovery', () => {
+  it('deriveAccounts (parent derived once) equals deriveSolanaAccount per index', async () => {
+    const { deriveAccounts, deriveSolanaAccount, mnemonicToSeed } = await import('./index.js');
+    const seed = mnemonicToSeed('test test test test test test test test test test test junk');
+    const batch = deriveAccounts(seed, { chain: 'solana', from: 3, count: 5 });
+    expect(batch.map((a) => a.index)).toEqual([3, 4, 5, 6, 7]);
+    for (const a of batch) {
+      const one = deriveSolanaAccount(seed, a.index);
+      expect(a.address).toBe(one.address);
+      expect(bytesToHex(a.privateKey)).toBe(bytesToHex(one.privateKey));
+      expect(a.path).toBe(one.path);
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { deriveBitcoinAccount } from './deriveBitcoinAccount.js';
 import type { AccountChain, BitcoinNetwork, DerivedAccount } from './derivedAccount.js';
 import { deriveEvmAccount } from './deriveEvmAccount.js';
-import { deriveSolanaAccount } from './deriveSolanaAccount.js';
+import { deriveSolanaAccounts } from './deriveSolanaAccount.js';
 import { KeyDerivationError } from './keyDerivationError.js';
 
 const MAX_ACCOUNTS_PER_CALL = 1000;
@@ -35,6 +35,7 @@ export function deriveAccounts(seed: Uint8Array, options: DeriveAccountsOptions)
   }
   const account = options.account ?? 0;
   const network = options.network ?? 'mainnet';
+  if (options.chain === 'solana') return deriveSolanaAccounts(seed, from, count);
   const out: DerivedAccount[] = [];
   for (let i = from; i < from + count; i++) {
     switch (options.chain) {
@@ -46,9 +47,6 @@ export function deriveAccounts(seed: Uint8Array, options: DeriveAccountsOptions)
         break;
       case 'bitcoin-taproot':
         out.push(deriveBitcoinAccount(seed, i, { purpose: 86, network, account }));
-        break;
-      case 'solana':
-        out.push(deriveSolanaAccount(seed, i));
         break;
       default:
         throw new KeyDerivationError('KEY_BAD_OPTIONS', `Unknown chain ${String(options.chain)}`);

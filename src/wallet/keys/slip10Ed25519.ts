@@ -18,8 +18,16 @@ export function slip10Ed25519(seed: Uint8Array, path: string): Slip10Node {
   if (seed.length < 16 || seed.length > 64) {
     throw new KeyDerivationError('KEY_BAD_OPTIONS', 'Seed must be 16 to 64 bytes');
   }
-  let I = hmac(sha512, ED25519_SEED_KEY, seed);
-  for (const index of parsePath(path)) {
+  return slip10Derive(hmac(sha512, ED25519_SEED_KEY, seed), parsePath(path), path);
+}
+
+/**
+ * Continue a SLIP-10 ed25519 derivation from a node (`I` = private key ‖ chain code) along
+ * hardened `indexes`: lets account discovery derive the shared parent once.
+ */
+export function slip10Derive(node: Uint8Array, indexes: readonly number[], path = 'm/…'): Slip10Node {
+  let I = node;
+  for (const index of indexes) {
     if (index < HARDENED_OFFSET) {
       throw new KeyDerivationError('KEY_BAD_PATH', `ed25519 supports only hardened derivation: ${path}`);
     }
