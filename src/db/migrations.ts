@@ -244,6 +244,127 @@ export const MIGRATIONS: readonly Migration[] = [
       create index webhook_deliveries_due on webhook_deliveries (status, next_attempt_at);
     `,
   },
+  {
+    version: 8,
+    name: 'chain_index',
+    sql: `
+      -- The EVM indexer. Amounts are exact integers (numeric(78,0): uint256), addresses and
+      -- hashes lowercase hex, block times in seconds. Every row derived from a block carries its
+      -- number, so a reorg deletes what is above the common ancestor and nothing else.
+      create table chain_blocks (
+        chain_id     integer not null,
+        number       bigint not null,
+        hash         text not null,
+        parent_hash  text not null,
+        timestamp    bigint not null,
+        gas_used     numeric(78,0),
+        base_fee     numeric(78,0),
+        tx_count     integer,
+        primary key (chain_id, number)
+      );
+      -- Indexed through this block (inclusive); the hash is checked against the chain on restart.
+      create table chain_checkpoints (
+        chain_id    integer primary key,
+        block       bigint not null,
+        hash        text,
+        updated_at  bigint not null
+      );
+      -- One indexer per chain across processes: a lease renewed while it runs.
+      create table chain_leases (
+        chain_id   integer primary key,
+        holder     text not null,
+        expires_at bigint not null
+      );
+      create table erc20_transfers (
+        chain_id     integer not null,
+        block_number bigint not null,
+        log_index    integer not null,
+        tx_hash      text not null,
+        token        text not null,
+        sender       text not null,
+        recipient    text not null,
+        value        numeric(78,0) not null,
+        primary key (chain_id, block_number, log_index)
+      );
+      create index erc20_transfers_token on erc20_transfers (chain_id, token, block_number);
+      create index erc20_transfers_sender on erc20_transfers (chain_id, sender, block_number);
+      create index erc20_transfers_recipient on erc20_transfers (chain_id, recipient, block_number);
+      -- Allowance snapshots: from Approval events, and from allowance() reads after a transferFrom
+      -- spent some (ERC-20s need not log that). The current allowance is the newest row.
+      create table erc20_allowances (
+        chain_id     integer not null,
+        block_number bigint not null,
+        seq          integer not null,
+        token        text not null,
+        owner        text not null,
+        spender      text not null,
+        value        numeric(78,0) not null,
+        source       text not null check (source in ('event', 'read')),
+        primary key (chain_id, block_number, seq)
+      );
+      create index erc20_allowances_owner on erc20_allowances (chain_id, owner, token, spender, block_number desc, seq desc);
+      create table nft_transfers (
+        chain_id     integer not null,
+        block_number bigint not null,
+        log_index    integer not null,
+        batch_index  integer not null,
+        tx_hash      text not null,
+        token        text not null,
+        standard     text not null check (standard in ('erc721', 'erc1155')),
+        operator     text,
+        sender       text not null,
+        recipient    text not null,
+        token_id     numeric(78,0) not null,
+        amount       numeric(78,0) not null,
+        primary key (chain_id, block_number, log_index, batch_index)
+      );
+      create index nft_transfers_token on nft_transfers (chain_id, token, token_id);
+      create index nft_transfers_recipient on nft_transfers (chain_id, recipient);
+      create table native_transfers (
+        chain_id     integer not null,
+        block_number bigint not null,
+        tx_index     integer not null,
+        tx_hash      text not null,
+        sender       text not null,
+        recipient    text not null,
+        value        numeric(78,0) not null,
+        primary key (chain_id, block_number, tx_index)
+      );
+      create index native_transfers_sender on native_transfers (chain_id, sender);
+      create index native_transfers_recipient on native_transfers (chain_id, recipient);
+      -- Contracts seen (created in an indexed block, or looked up): creation block and time.
+      create table chain_contracts (
+        chain_id     integer not null,
+        address      text not null,
+        block_number bigint not null,
+        created_at   bigint,
+        tx_hash      text,
+        creator      text,
+        primary key (chain_id, address)
+      );
+      create index chain_contracts_block on chain_contracts (chain_id, block_number);
+      create table chain_tokens (
+        chain_id   integer not null,
+        address    text not null,
+        standard   text not null,
+        name       text,
+        symbol     text,
+        decimals   integer,
+        first_block bigint not null,
+        primary key (chain_id, address)
+      );
+      -- Derived ERC-20 balances, kept in step with erc20_transfers (also on rollback).
+      create table erc20_balances (
+        chain_id integer not null,
+        token    text not null,
+        holder   text not null,
+        balance  numeric(78,0) not null,
+        primary key (chain_id, token, holder)
+      );
+      create index erc20_balances_top on erc20_balances (chain_id, token, balance desc);
+      create index erc20_balances_holder on erc20_balances (chain_id, holder);
+    `,
+  },
 ];
 
 export type MigrationStatus = { version: number; name: string; appliedAt: string | null };

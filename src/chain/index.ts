@@ -1,0 +1,35 @@
+/**
+ * The on-chain side: log decoding (pure), the chain store (transfers, approvals, balances,
+ * checkpoints, reorg rollback) and the per-chain indexer.
+ */
+export {
+  balanceDeltas,
+  type DecodedLogs,
+  decodeLogs,
+  type Erc20Approval,
+  type Erc20Transfer,
+  INDEXED_TOPICS,
+  type NftTransfer,
+  type RawLog,
+  TOPICS,
+  ZERO_ADDRESS,
+} from './derive/decodeLogs.js';
+export {
+  type ChainIndexer,
+  type ChainIndexerOptions,
+  createChainIndexer,
+  DeepReorgError,
+  type SyncResult,
+} from './indexer/chainIndexer.js';
+export type { IndexerBlock, IndexerRpc, IndexerTx, LogChunk } from './indexer/types.js';
+export {
+  type AllowanceRead,
+  type BlockRow,
+  type ChainBatch,
+  type ChainStore,
+  type Checkpoint,
+  type ContractCreation,
+  createChainStore,
+  type NativeTransfer,
+  type TokenMeta,
+} from './store/chainStore.js';

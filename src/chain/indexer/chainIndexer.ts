@@ -1,0 +1,338 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Logger } from '../../internal/logger.js';
+import { decodeLogs, INDEXED_TOPICS } from '../derive/decodeLogs.js';
+import type {
+  AllowanceRead,
+  BlockRow,
+  ChainBatch,
+  ChainStore,
+  ContractCreation,
+  NativeTransfer,
+  TokenMeta,
+} from '../store/chainStore.js';
+import { readAllowance, tokenMetadata } from './tokenCalls.js';
+import type { IndexerBlock, IndexerRpc } from './types.js';
+
+export type ChainIndexerOptions = {
+  chainId: number;
+  rpc: IndexerRpc;
+  store: ChainStore;
+  logger: Logger;
+  /** Blocks after which a block is final: reorgs deeper than this are reported as errors. */
+  finality: number;
+  /** First block to index when there is no checkpoint. */
+  startBlock: bigint;
+  /**
+   * Read every block with its transactions (block table complete, native transfers, contract
+   * creations by transactions). Off: only blocks that carry logs, and the unfinalized tail.
+   */
+  fullBlocks: boolean;
+  /** Native transfers of these addresses (lowercase); '*' for all (full blocks only). */
+  nativeAddresses?: ReadonlySet<string> | '*';
+  /** Most blocks committed in one batch (default 2000). */
+  maxBatchBlocks?: number;
+  /** Poll for new heads this often once caught up (default 1000 ms). */
+  pollMs?: number;
+  /** Parallel block reads (default 8). */
+  concurrency?: number;
+  now?: () => number;
+  /** Called after each committed batch (progress bars, tests). */
+  onProgress?: (p: { chainId: number; block: bigint; head: bigint; logs: number; blocks: number }) => void;
+};
+
+export type SyncResult = { from: bigint; to: bigint; head: bigint; logs: number } | { reorg: bigint } | null;
+
+export type ChainIndexer = {
+  /**
+   * One step: roll back a reorg if the chain no longer has our checkpoint block, else index the
+   * next range up to the head (committed per log chunk). Null when caught up.
+   */
+  syncOnce(): Promise<SyncResult>;
+  /** Sync until caught up, then follow the head until `stop()`; holds the chain's lease. */
+  run(): Promise<void>;
+  stop(): Promise<void>;
+};
+
+/** Thrown (and logged as an error) when a reorg is deeper than the chain's finality depth. */
+export class DeepReorgError extends Error {}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
+const LEASE_MS = 30_000;
+
+/**
+ * The EVM indexer of one chain. Historical and realtime sync are the same loop: logs over
+ * adaptive ranges, the block headers they need (every header in the unfinalized tail, to check
+ * parent hashes), decoded into transfers and approvals, and written with the checkpoint in one
+ * transaction per chunk, so a SIGKILL at any point resumes from the last commit and converges to
+ * the same database. Before each step the checkpoint block's hash is compared with the chain's:
+ * on a mismatch the common ancestor is found among the stored headers and everything above it is
+ * rolled back (balances included) before indexing the new branch.
+ */
+export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
+  const { chainId, rpc, store } = o;
+  const now = o.now ?? Date.now;
+  const maxBatch = BigInt(o.maxBatchBlocks ?? 2000);
+  const concurrency = o.concurrency ?? 8;
+  const finality = BigInt(o.finality);
+  const me = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const log = o.logger.child({ chainId });
+  let stopping = false;
+  let running: Promise<void> | null = null;
+  let lastHead = -1n;
+
+  async function findAncestor(from: bigint, head: bigint): Promise<bigint> {
+    // Stored headers reach back at least `finality` blocks below the head they were read at.
+    const low = from - 2n * finality - 64n;
+    const stored = await store.blocks(chainId, low < 0n ? 0n : low, from);
+    const byNumber = new Map(stored.map((b) => [b.number, b.hash]));
+    for (let n = from; n >= 0n && n >= low; n--) {
+      const ours = byNumber.get(n);
+      if (ours === undefined) {
+        // Not stored: a block we only passed through while it was already final.
+        if (n < head - finality) return n;
+        continue;
+      }
+      const theirs = await rpc.getBlock(n, false);
+      if (theirs && theirs.hash === ours) return n;
+    }
+    throw new DeepReorgError(
+      `chain ${chainId}: no common ancestor within ${from - low} blocks below ${from}`,
+    );
+  }
+
+  /** Roll back from our block `at` (which the chain no longer has) to the common ancestor. */
+  async function handleReorg(at: bigint, head: bigint): Promise<bigint> {
+    const ancestor = await findAncestor(at, head);
+    const depth = at - ancestor;
+    if (depth > finality)
+      log.error(
+        { ancestor: ancestor.toString(), depth: depth.toString(), finality: o.finality },
+        'reorg deeper than the finality depth: data thought final was rolled back',
+      );
+    else
+      log.warn({ ancestor: ancestor.toString(), depth: depth.toString() }, 'chain reorganized: rolling back');
+    await store.rollback(chainId, ancestor, now());
+    return ancestor;
+  }
+
+  async function readBlocks(numbers: readonly bigint[], full: boolean): Promise<Map<bigint, IndexerBlock>> {
+    const blocks = await mapLimit(numbers, concurrency, async (n) => {
+      const b = await rpc.getBlock(n, full);
+      if (!b) throw new Error(`chain ${chainId}: the node has no block ${n} below its head`);
+      return b;
+    });
+    return new Map(blocks.map((b) => [b.number, b]));
+  }
+
+  async function syncOnce(): Promise<SyncResult> {
+    const head = await rpc.blockNumber();
+    if (head < lastHead)
+      log.warn({ head: head.toString(), previous: lastHead.toString() }, 'node head went backwards');
+    lastHead = head;
+    const cp = (await store.checkpoint(chainId)) ?? { block: o.startBlock - 1n, hash: null };
+    if (cp.hash !== null) {
+      const b = await rpc.getBlock(cp.block, false);
+      if (!b || b.hash !== cp.hash) {
+        if (!b && head < cp.block) return null; // a node behind us: wait, never delete on its word
+        return { reorg: await handleReorg(cp.block, head) };
+      }
+    }
+    if (head <= cp.block) return null;
+    const to = cp.block + maxBatch < head ? cp.block + maxBatch : head;
+    const unfinalizedFrom = head - finality + 1n;
+    let prev: { number: bigint; hash: string | null } = { number: cp.block, hash: cp.hash };
+    let logsSeen = 0;
+    for await (const chunk of rpc.getLogs({
+      fromBlock: cp.block + 1n,
+      toBlock: to,
+      topics: INDEXED_TOPICS,
+    })) {
+      if (stopping) break;
+      // The headers this chunk needs: blocks with logs, the chunk's last block, and every block of
+      // the unfinalized tail (to check parent hashes) or of the chunk (full-block mode).
+      const need = new Set<bigint>(chunk.logs.map((l) => l.blockNumber));
+      need.add(chunk.toBlock);
+      for (let n = chunk.fromBlock; n <= chunk.toBlock; n++)
+        if (o.fullBlocks || n >= unfinalizedFrom) need.add(n);
+      const numbers = [...need].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const blocks = await readBlocks(numbers, o.fullBlocks);
+      // Parent-hash chain over consecutive headers, starting from the checkpoint's.
+      for (const n of numbers) {
+        const b = blocks.get(n)!;
+        if (n === prev.number + 1n && prev.hash !== null && b.parentHash !== prev.hash)
+          return { reorg: await handleReorg(prev.number, head) };
+        prev = { number: n, hash: b.hash };
+      }
+      // Logs from a branch that has since been replaced: read again next step.
+      if (
+        chunk.logs.some((l) => l.blockHash !== undefined && l.blockHash !== blocks.get(l.blockNumber)?.hash)
+      ) {
+        log.warn(
+          { from: chunk.fromBlock.toString() },
+          'logs and headers disagree (reorg in flight): retrying',
+        );
+        return { reorg: cp.block };
+      }
+      const decoded = decodeLogs(chunk.logs);
+      if (decoded.malformed > 0)
+        log.debug({ malformed: decoded.malformed }, 'logs with a non-standard shape skipped');
+      const batch: ChainBatch = {
+        blocks: numbers.map((n) => headerRow(blocks.get(n)!)),
+        decoded,
+        allowanceReads: await allowanceReads(decoded, chunk.toBlock),
+        nativeTransfers: o.fullBlocks ? nativeTransfers(blocks) : [],
+        contracts: o.fullBlocks ? await contractCreations(blocks) : [],
+        tokens: await newTokens(decoded),
+        checkpoint: { block: chunk.toBlock, hash: blocks.get(chunk.toBlock)!.hash },
+      };
+      await store.apply(chainId, batch, now());
+      logsSeen += chunk.logs.length;
+      o.onProgress?.({
+        chainId,
+        block: chunk.toBlock,
+        head,
+        logs: chunk.logs.length,
+        blocks: numbers.length,
+      });
+    }
+    const keepFrom = head - 2n * finality - 64n;
+    if (keepFrom > 0n) await store.pruneBlocks(chainId, keepFrom);
+    return { from: cp.block + 1n, to, head, logs: logsSeen };
+  }
+
+  function headerRow(b: IndexerBlock): BlockRow {
+    return {
+      number: b.number,
+      hash: b.hash,
+      parentHash: b.parentHash,
+      timestamp: b.timestamp,
+      gasUsed: b.gasUsed,
+      baseFee: b.baseFeePerGas,
+      txCount: b.txCount,
+    };
+  }
+
+  function nativeTransfers(blocks: Map<bigint, IndexerBlock>): NativeTransfer[] {
+    const out: NativeTransfer[] = [];
+    const wanted = o.nativeAddresses ?? new Set<string>();
+    for (const b of blocks.values())
+      for (const t of b.transactions ?? []) {
+        if (t.value === 0n || t.to === null) continue;
+        if (wanted !== '*' && !wanted.has(t.from) && !wanted.has(t.to)) continue;
+        out.push({
+          blockNumber: b.number,
+          txIndex: t.transactionIndex,
+          txHash: t.hash,
+          from: t.from,
+          to: t.to,
+          value: t.value,
+        });
+      }
+    return out;
+  }
+
+  async function contractCreations(blocks: Map<bigint, IndexerBlock>): Promise<ContractCreation[]> {
+    const creations = [...blocks.values()].flatMap((b) =>
+      (b.transactions ?? []).filter((t) => t.to === null).map((t) => ({ b, t })),
+    );
+    const out = await mapLimit(creations, concurrency, async ({ b, t }): Promise<ContractCreation | null> => {
+      const address = await rpc.createdContract(t.hash);
+      return address
+        ? { address, blockNumber: b.number, createdAt: b.timestamp, txHash: t.hash, creator: t.from }
+        : null;
+    });
+    return out.filter((c): c is ContractCreation => c !== null);
+  }
+
+  async function newTokens(decoded: ReturnType<typeof decodeLogs>): Promise<TokenMeta[]> {
+    const first = new Map<string, { standard: TokenMeta['standard']; block: bigint }>();
+    const see = (token: string, standard: TokenMeta['standard'], block: bigint) => {
+      if (!first.has(token)) first.set(token, { standard, block });
+    };
+    for (const t of decoded.erc20Transfers) see(t.token, 'erc20', t.blockNumber);
+    for (const a of decoded.erc20Approvals) see(a.token, 'erc20', a.blockNumber);
+    for (const n of decoded.nftTransfers) see(n.token, n.standard, n.blockNumber);
+    const known = await store.knownTokens(chainId, [...first.keys()]);
+    const fresh = [...first].filter(([a]) => !known.has(a));
+    return mapLimit(fresh, concurrency, async ([address, { standard, block }]) => ({
+      address,
+      standard,
+      firstBlock: block,
+      ...(await tokenMetadata(rpc, address, block)),
+    }));
+  }
+
+  /**
+   * ERC-20s need not log allowance spending (OpenZeppelin 5 does not): after a chunk, the
+   * allowance of every known (token, owner, spender) whose owner sent that token is read back.
+   */
+  async function allowanceReads(
+    decoded: ReturnType<typeof decodeLogs>,
+    block: bigint,
+  ): Promise<AllowanceRead[]> {
+    const senders = new Map<string, Set<string>>();
+    for (const t of decoded.erc20Transfers) {
+      if (!senders.has(t.from)) senders.set(t.from, new Set());
+      senders.get(t.from)!.add(t.token);
+    }
+    if (senders.size === 0) return [];
+    const tokens = [...new Set(decoded.erc20Transfers.map((t) => t.token))];
+    const pairs = new Map<string, { token: string; owner: string; spender: string }>();
+    for (const p of await store.approvalsOf(chainId, [...senders.keys()], tokens))
+      if (senders.get(p.owner)?.has(p.token)) pairs.set(`${p.token}|${p.owner}|${p.spender}`, p);
+    for (const a of decoded.erc20Approvals)
+      if (senders.get(a.owner)?.has(a.token))
+        pairs.set(`${a.token}|${a.owner}|${a.spender}`, {
+          token: a.token,
+          owner: a.owner,
+          spender: a.spender,
+        });
+    const reads = await mapLimit([...pairs.values()], concurrency, async (p) => {
+      const value = await readAllowance(rpc, p.token, p.owner, p.spender, block);
+      return value === null ? null : { ...p, blockNumber: block, value };
+    });
+    return reads.filter((r): r is AllowanceRead => r !== null);
+  }
+
+  return {
+    syncOnce,
+    async run() {
+      running = (async () => {
+        while (!stopping) {
+          if (!(await store.lease(chainId, me, now(), LEASE_MS))) {
+            log.info('another process indexes this chain: standing by');
+            await new Promise((r) => setTimeout(r, LEASE_MS / 3));
+            continue;
+          }
+          try {
+            const r = await syncOnce();
+            if (r === null) await new Promise((res) => setTimeout(res, o.pollMs ?? 1000));
+          } catch (err) {
+            log.error({ err }, 'indexer step failed: retrying');
+            await new Promise((res) => setTimeout(res, o.pollMs ?? 1000));
+          }
+        }
+        await store.release(chainId, me).catch(() => {});
+      })();
+      await running;
+    },
+    async stop() {
+      stopping = true;
+      await running;
+    },
+  };
+}

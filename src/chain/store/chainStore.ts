@@ -1,0 +1,396 @@
+import type { Db, Queryable } from '../../db/index.js';
+import { balanceDeltas, type DecodedLogs } from '../derive/decodeLogs.js';
+
+/** A block header as stored. */
+export type BlockRow = {
+  number: bigint;
+  hash: string;
+  parentHash: string;
+  /** Seconds since the epoch. */
+  timestamp: bigint;
+  gasUsed: bigint | null;
+  baseFee: bigint | null;
+  txCount: number | null;
+};
+
+/** An allowance read with `allowance(owner, spender)` at a block (after a transferFrom spent some). */
+export type AllowanceRead = {
+  blockNumber: bigint;
+  token: string;
+  owner: string;
+  spender: string;
+  value: bigint;
+};
+
+export type NativeTransfer = {
+  blockNumber: bigint;
+  txIndex: number;
+  txHash: string;
+  from: string;
+  to: string;
+  value: bigint;
+};
+
+export type ContractCreation = {
+  address: string;
+  blockNumber: bigint;
+  /** Block time in seconds (null when unknown). */
+  createdAt: bigint | null;
+  txHash: string | null;
+  creator: string | null;
+};
+
+export type TokenMeta = {
+  address: string;
+  standard: 'erc20' | 'erc721' | 'erc1155';
+  name: string | null;
+  symbol: string | null;
+  decimals: number | null;
+  firstBlock: bigint;
+};
+
+/** Everything derived from one range of blocks, written in one transaction with the checkpoint. */
+export type ChainBatch = {
+  blocks: BlockRow[];
+  decoded: DecodedLogs;
+  allowanceReads: AllowanceRead[];
+  nativeTransfers: NativeTransfer[];
+  contracts: ContractCreation[];
+  tokens: TokenMeta[];
+  /** The last block of the range and its hash: indexed through here once the batch commits. */
+  checkpoint: { block: bigint; hash: string | null };
+};
+
+export type Checkpoint = { block: bigint; hash: string | null };
+
+const s = (v: bigint | number | null) => (v === null ? null : v.toString());
+
+export type ChainStore = {
+  checkpoint(chainId: number): Promise<Checkpoint | null>;
+  /** Stored block headers in [from, to], ascending. */
+  blocks(chainId: number, from: bigint, to: bigint): Promise<BlockRow[]>;
+  /** Write a batch and move the checkpoint, atomically: a crash leaves all of it or none. */
+  apply(chainId: number, batch: ChainBatch, now: number): Promise<void>;
+  /**
+   * Undo everything above `ancestor` (a reorg): balances are reversed by the transfers
+   * removed, then every derived row above it is deleted and the checkpoint moves back.
+   */
+  rollback(chainId: number, ancestor: bigint, now: number): Promise<{ removedBlocks: number }>;
+  /** Known (token, owner, spender) with a non-zero allowance, for owners that just sent tokens. */
+  approvalsOf(
+    chainId: number,
+    owners: readonly string[],
+    tokens: readonly string[],
+  ): Promise<{ token: string; owner: string; spender: string }[]>;
+  /** Tokens already known (their metadata is read once). */
+  knownTokens(chainId: number, addresses: readonly string[]): Promise<Set<string>>;
+  /** Drop finalized headers below `below` except those that carry data (keeps the table small). */
+  pruneBlocks(chainId: number, below: bigint): Promise<void>;
+  /** Take or renew the per-chain lease; false while another live process holds it. */
+  lease(chainId: number, holder: string, now: number, ttlMs: number): Promise<boolean>;
+  release(chainId: number, holder: string): Promise<void>;
+};
+
+async function insertBatch(q: Queryable, chainId: number, b: ChainBatch): Promise<void> {
+  const { erc20Transfers: tr, erc20Approvals: ap, nftTransfers: nft } = b.decoded;
+  if (b.blocks.length > 0)
+    await q.query(
+      `insert into chain_blocks (chain_id, number, hash, parent_hash, timestamp, gas_used, base_fee, tx_count)
+       select $1, * from unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::numeric[], $7::numeric[], $8::int[])
+       on conflict (chain_id, number) do update set hash = excluded.hash, parent_hash = excluded.parent_hash,
+         timestamp = excluded.timestamp, gas_used = coalesce(excluded.gas_used, chain_blocks.gas_used),
+         base_fee = coalesce(excluded.base_fee, chain_blocks.base_fee), tx_count = coalesce(excluded.tx_count, chain_blocks.tx_count)`,
+      [
+        chainId,
+        b.blocks.map((x) => s(x.number)),
+        b.blocks.map((x) => x.hash),
+        b.blocks.map((x) => x.parentHash),
+        b.blocks.map((x) => s(x.timestamp)),
+        b.blocks.map((x) => s(x.gasUsed)),
+        b.blocks.map((x) => s(x.baseFee)),
+        b.blocks.map((x) => x.txCount),
+      ],
+    );
+  if (tr.length > 0) {
+    await q.query(
+      `insert into erc20_transfers (chain_id, block_number, log_index, tx_hash, token, sender, recipient, value)
+       select $1, * from unnest($2::bigint[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::numeric[])`,
+      [
+        chainId,
+        tr.map((t) => s(t.blockNumber)),
+        tr.map((t) => t.logIndex),
+        tr.map((t) => t.txHash),
+        tr.map((t) => t.token),
+        tr.map((t) => t.from),
+        tr.map((t) => t.to),
+        tr.map((t) => s(t.value)),
+      ],
+    );
+    await addBalances(q, chainId, balanceDeltas(tr), 1n);
+  }
+  // Allowance snapshots in chain order: events by log index, then reads at the end of their block.
+  const snaps = [
+    ...ap.map((a) => ({ ...a, order: a.logIndex, source: 'event' })),
+    ...b.allowanceReads.map((r) => ({ ...r, order: 1_000_000, source: 'read' })),
+  ].sort((x, y) =>
+    x.blockNumber === y.blockNumber ? x.order - y.order : x.blockNumber < y.blockNumber ? -1 : 1,
+  );
+  if (snaps.length > 0) {
+    const seqByBlock = new Map<bigint, number>();
+    const seq = snaps.map((x) => {
+      const n = (seqByBlock.get(x.blockNumber) ?? 0) + 1;
+      seqByBlock.set(x.blockNumber, n);
+      return x.source === 'read' ? 100_000 + n : x.order;
+    });
+    await q.query(
+      `insert into erc20_allowances (chain_id, block_number, seq, token, owner, spender, value, source)
+       select $1, * from unnest($2::bigint[], $3::int[], $4::text[], $5::text[], $6::text[], $7::numeric[], $8::text[])`,
+      [
+        chainId,
+        snaps.map((x) => s(x.blockNumber)),
+        seq,
+        snaps.map((x) => x.token),
+        snaps.map((x) => x.owner),
+        snaps.map((x) => x.spender),
+        snaps.map((x) => s(x.value)),
+        snaps.map((x) => x.source),
+      ],
+    );
+  }
+  if (nft.length > 0)
+    await q.query(
+      `insert into nft_transfers (chain_id, block_number, log_index, batch_index, tx_hash, token, standard, operator, sender, recipient, token_id, amount)
+       select $1, * from unnest($2::bigint[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::numeric[], $12::numeric[])`,
+      [
+        chainId,
+        nft.map((t) => s(t.blockNumber)),
+        nft.map((t) => t.logIndex),
+        nft.map((t) => t.batchIndex),
+        nft.map((t) => t.txHash),
+        nft.map((t) => t.token),
+        nft.map((t) => t.standard),
+        nft.map((t) => t.operator),
+        nft.map((t) => t.from),
+        nft.map((t) => t.to),
+        nft.map((t) => s(t.tokenId)),
+        nft.map((t) => s(t.amount)),
+      ],
+    );
+  if (b.nativeTransfers.length > 0)
+    await q.query(
+      `insert into native_transfers (chain_id, block_number, tx_index, tx_hash, sender, recipient, value)
+       select $1, * from unnest($2::bigint[], $3::int[], $4::text[], $5::text[], $6::text[], $7::numeric[])`,
+      [
+        chainId,
+        b.nativeTransfers.map((t) => s(t.blockNumber)),
+        b.nativeTransfers.map((t) => t.txIndex),
+        b.nativeTransfers.map((t) => t.txHash),
+        b.nativeTransfers.map((t) => t.from),
+        b.nativeTransfers.map((t) => t.to),
+        b.nativeTransfers.map((t) => s(t.value)),
+      ],
+    );
+  if (b.contracts.length > 0)
+    await q.query(
+      `insert into chain_contracts (chain_id, address, block_number, created_at, tx_hash, creator)
+       select $1, * from unnest($2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[])
+       on conflict (chain_id, address) do nothing`,
+      [
+        chainId,
+        b.contracts.map((c) => c.address),
+        b.contracts.map((c) => s(c.blockNumber)),
+        b.contracts.map((c) => s(c.createdAt)),
+        b.contracts.map((c) => c.txHash),
+        b.contracts.map((c) => c.creator),
+      ],
+    );
+  if (b.tokens.length > 0)
+    await q.query(
+      `insert into chain_tokens (chain_id, address, standard, name, symbol, decimals, first_block)
+       select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[])
+       on conflict (chain_id, address) do nothing`,
+      [
+        chainId,
+        b.tokens.map((t) => t.address),
+        b.tokens.map((t) => t.standard),
+        b.tokens.map((t) => t.name),
+        b.tokens.map((t) => t.symbol),
+        b.tokens.map((t) => t.decimals),
+        b.tokens.map((t) => s(t.firstBlock)),
+      ],
+    );
+}
+
+async function addBalances(
+  q: Queryable,
+  chainId: number,
+  deltas: Map<string, bigint>,
+  sign: 1n | -1n,
+): Promise<void> {
+  if (deltas.size === 0) return;
+  const tokens: string[] = [];
+  const holders: string[] = [];
+  const values: string[] = [];
+  for (const [k, v] of deltas) {
+    if (v === 0n) continue;
+    const i = k.indexOf('|');
+    tokens.push(k.slice(0, i));
+    holders.push(k.slice(i + 1));
+    values.push((v * sign).toString());
+  }
+  if (tokens.length === 0) return;
+  await q.query(
+    `insert into erc20_balances (chain_id, token, holder, balance)
+     select $1, * from unnest($2::text[], $3::text[], $4::numeric[])
+     on conflict (chain_id, token, holder) do update set balance = erc20_balances.balance + excluded.balance`,
+    [chainId, tokens, holders, values],
+  );
+}
+
+/** Tables whose rows belong to a block (deleted above the ancestor on a reorg). */
+const BLOCK_TABLES = [
+  'erc20_transfers',
+  'erc20_allowances',
+  'nft_transfers',
+  'native_transfers',
+  'chain_contracts',
+] as const;
+
+type BlockDbRow = {
+  number: string | number;
+  hash: string;
+  parent_hash: string;
+  timestamp: string | number;
+  gas_used: string | null;
+  base_fee: string | null;
+  tx_count: number | null;
+};
+
+export function createChainStore(db: Db): ChainStore {
+  return {
+    async checkpoint(chainId) {
+      const rows = await db.query<{ block: string | number; hash: string | null }>(
+        'select block, hash from chain_checkpoints where chain_id = $1',
+        [chainId],
+      );
+      return rows[0] ? { block: BigInt(rows[0].block), hash: rows[0].hash } : null;
+    },
+
+    async blocks(chainId, from, to) {
+      const rows = await db.query<BlockDbRow>(
+        `select number, hash, parent_hash, timestamp, gas_used::text, base_fee::text, tx_count from chain_blocks
+         where chain_id = $1 and number between $2::bigint and $3::bigint order by number`,
+        [chainId, s(from), s(to)],
+      );
+      return rows.map((r) => ({
+        number: BigInt(r.number),
+        hash: r.hash,
+        parentHash: r.parent_hash,
+        timestamp: BigInt(r.timestamp),
+        gasUsed: r.gas_used === null ? null : BigInt(r.gas_used),
+        baseFee: r.base_fee === null ? null : BigInt(r.base_fee),
+        txCount: r.tx_count,
+      }));
+    },
+
+    async apply(chainId, batch, now) {
+      await db.transaction(async (tx) => {
+        await insertBatch(tx, chainId, batch);
+        await tx.query(
+          `insert into chain_checkpoints (chain_id, block, hash, updated_at) values ($1, $2::bigint, $3, $4::bigint)
+           on conflict (chain_id) do update set block = excluded.block, hash = excluded.hash, updated_at = excluded.updated_at`,
+          [chainId, s(batch.checkpoint.block), batch.checkpoint.hash, now],
+        );
+      });
+    },
+
+    async rollback(chainId, ancestor, now) {
+      return db.transaction(async (tx) => {
+        const removed = await tx.query<{ token: string; sender: string; recipient: string; value: string }>(
+          `select token, sender, recipient, value::text from erc20_transfers where chain_id = $1 and block_number > $2::bigint`,
+          [chainId, s(ancestor)],
+        );
+        const deltas = balanceDeltas(
+          removed.map((r, i) => ({
+            blockNumber: 0n,
+            logIndex: i,
+            txHash: '',
+            token: r.token,
+            from: r.sender,
+            to: r.recipient,
+            value: BigInt(r.value),
+          })),
+        );
+        await addBalances(tx, chainId, deltas, -1n);
+        for (const t of BLOCK_TABLES)
+          await tx.query(`delete from ${t} where chain_id = $1 and block_number > $2::bigint`, [
+            chainId,
+            s(ancestor),
+          ]);
+        await tx.query('delete from chain_tokens where chain_id = $1 and first_block > $2::bigint', [
+          chainId,
+          s(ancestor),
+        ]);
+        const gone = await tx.query<{ n: number }>(
+          'with d as (delete from chain_blocks where chain_id = $1 and number > $2::bigint returning 1) select count(*)::int as n from d',
+          [chainId, s(ancestor)],
+        );
+        const at = await tx.query<{ hash: string }>(
+          'select hash from chain_blocks where chain_id = $1 and number = $2::bigint',
+          [chainId, s(ancestor)],
+        );
+        await tx.query(
+          `update chain_checkpoints set block = $2::bigint, hash = $3, updated_at = $4::bigint where chain_id = $1`,
+          [chainId, s(ancestor), at[0]?.hash ?? null, now],
+        );
+        return { removedBlocks: gone[0]?.n ?? 0 };
+      });
+    },
+
+    async approvalsOf(chainId, owners, tokens) {
+      if (owners.length === 0) return [];
+      return db
+        .query<{ token: string; owner: string; spender: string }>(
+          `select distinct on (token, owner, spender) token, owner, spender from erc20_allowances
+          where chain_id = $1 and owner = any($2::text[]) and token = any($3::text[])
+          order by token, owner, spender, block_number desc, seq desc`,
+          [chainId, owners, tokens],
+        )
+        .then((rows) => rows);
+    },
+
+    async knownTokens(chainId, addresses) {
+      if (addresses.length === 0) return new Set();
+      const rows = await db.query<{ address: string }>(
+        'select address from chain_tokens where chain_id = $1 and address = any($2::text[])',
+        [chainId, addresses],
+      );
+      return new Set(rows.map((r) => r.address));
+    },
+
+    async pruneBlocks(chainId, below) {
+      await db.query(
+        `delete from chain_blocks b where b.chain_id = $1 and b.number < $2::bigint
+           and not exists (select 1 from erc20_transfers t where t.chain_id = b.chain_id and t.block_number = b.number)
+           and not exists (select 1 from nft_transfers t where t.chain_id = b.chain_id and t.block_number = b.number)
+           and not exists (select 1 from native_transfers t where t.chain_id = b.chain_id and t.block_number = b.number)`,
+        [chainId, s(below)],
+      );
+    },
+
+    async lease(chainId, holder, now, ttlMs) {
+      const rows = await db.query<{ holder: string }>(
+        `insert into chain_leases (chain_id, holder, expires_at) values ($1, $2, $3::bigint)
+         on conflict (chain_id) do update set holder = excluded.holder, expires_at = excluded.expires_at
+           where chain_leases.holder = excluded.holder or chain_leases.expires_at < $4::bigint
+         returning holder`,
+        [chainId, holder, now + ttlMs, now],
+      );
+      return rows[0]?.holder === holder;
+    },
+
+    async release(chainId, holder) {
+      await db.query('delete from chain_leases where chain_id = $1 and holder = $2', [chainId, holder]);
+    },
+  };
+}
