@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type ChainIndexer, createChainIndexer, createChainStore } from '../chain/index.js';
+import { createIndexerRpc } from '../chain/rpcAdapter.js';
 import type { Config } from '../internal/config.js';
 import { flushLogger, type Logger } from '../internal/logger.js';
 import { BACKTEST_JOB, backtestJobHandler, type JobRunner, startJobRunner } from '../jobs/index.js';
@@ -28,6 +30,8 @@ export type RunningServer = {
   jobRunner: JobRunner | null;
   /** Sends signed webhooks for new signals. */
   webhooks: WebhookDispatcher;
+  /** The indexers of the configured chains (empty with CHAIN_INDEXER=false or no CHAINS). */
+  chainIndexers: ChainIndexer[];
   /** Base URL, e.g. http://127.0.0.1:8080 */
   url: string;
   metricsUrl: string;
@@ -59,6 +63,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
   let signalRunner: SignalRunner | null = null;
   let jobRunner: JobRunner | null = null;
   let webhooks: WebhookDispatcher | null = null;
+  const chainIndexers: ChainIndexer[] = [];
   try {
     // The feed starts before listening so a replay's data is imported when the first request comes.
     const f = await startMarketFeed({
@@ -118,6 +123,23 @@ export async function startServer(config: Config, options: StartServerOptions = 
     });
     webhooks = dispatcher;
     shutdown.add('webhook dispatcher', () => dispatcher.close());
+    if (config.chainIndexer)
+      for (const chain of config.chainList) {
+        const ix = createChainIndexer({
+          chainId: chain.id,
+          rpc: createIndexerRpc(chain, logger),
+          store: createChainStore(services.db),
+          logger,
+          finality: chain.finality,
+          startBlock: BigInt(chain.startBlock),
+          fullBlocks: chain.fullBlocks,
+          nativeAddresses: chain.nativeAddresses === '*' ? '*' : new Set(chain.nativeAddresses),
+        });
+        chainIndexers.push(ix);
+        // Errors are logged and retried inside; a lease keeps one indexer per chain across processes.
+        void ix.run();
+        shutdown.add(`chain ${chain.id} indexer`, () => ix.stop());
+      }
     await app.listen({ port: config.port, host: config.host });
     if (config.metricsPort > 0) {
       const metrics = services.common.metrics;
@@ -165,6 +187,7 @@ export async function startServer(config: Config, options: StartServerOptions = 
     signalRunner,
     jobRunner,
     webhooks: webhooks!,
+    chainIndexers,
     url,
     metricsUrl,
     adminSocket,

@@ -37,6 +37,7 @@ import {
   writeBars,
 } from '../market/index.js';
 import { createMarketResolver, openServices, type Services } from '../services/index.js';
+import { createChainCommands } from './chainCommands.js';
 import { createWalletCommands, WALLET_SUMMARY } from './wallet/index.js';
 
 /** Where command output goes (tests capture it). */
@@ -787,6 +788,7 @@ const COMMANDS: readonly Command[] = [
   importCmd,
   backfillCmd,
   trackRecordCmd,
+  ...createChainCommands({ usageError: (message) => new UsageError(message), table, cliLogger }),
   ...createWalletCommands({ usageError: (message) => new UsageError(message), table }),
 ];
 

@@ -316,11 +316,115 @@ export const SETTINGS = {
     default: false,
     description: 'Allow webhook URLs on loopback and private networks (off: they are refused, against SSRF)',
   },
+  chains: {
+    env: 'CHAINS',
+    flag: 'chains',
+    schema: Type.String({ maxLength: 20_000 }),
+    default: '',
+    description:
+      'EVM chains to index: `id=rpcUrl[,rpcUrl…]` separated by `;`, or a JSON array of {id, rpc, finality, startBlock, fullBlocks, nativeAddresses, requestsPerSecond} (see docs/onchain.md)',
+    secret: true,
+  },
+  chainIndexer: {
+    env: 'CHAIN_INDEXER',
+    flag: 'chain-indexer',
+    schema: Type.Boolean(),
+    default: true,
+    description:
+      '`serve` runs the indexer of each configured chain (one process per chain holds a lease; false on API-only replicas)',
+  },
+  chainLabelsFile: {
+    env: 'CHAIN_LABELS_FILE',
+    flag: 'chain-labels-file',
+    schema: Type.String({ minLength: 1 }),
+    description: 'JSON or CSV file of labelled addresses (e.g. exchange hot wallets) for exchange flows',
+  },
 } satisfies Record<string, SettingSpec>;
 
 type Settings = typeof SETTINGS;
 type ValueOf<K extends keyof Settings> = Static<Settings[K]['schema']>;
 type HasDefault<K extends keyof Settings> = Settings[K] extends { default: unknown } ? K : never;
+
+/** One EVM chain to index, from `CHAINS`. */
+export type ChainConfig = {
+  id: number;
+  rpc: readonly string[];
+  /** Blocks after which a block is considered final (reorgs deeper are reported as errors). */
+  finality: number;
+  startBlock: number;
+  /** Read every block with its transactions (native transfers, contract creations). */
+  fullBlocks: boolean;
+  /** Native transfers of these addresses ('*' = all; full blocks only). */
+  nativeAddresses: readonly string[] | '*';
+  /** Per RPC URL. */
+  requestsPerSecond: number;
+};
+
+const ChainSchema = Type.Object(
+  {
+    id: Type.Integer({ minimum: 1 }),
+    rpc: Type.Array(Type.String({ pattern: '^(https?|wss?)://' }), { minItems: 1, maxItems: 10 }),
+    finality: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+    startBlock: Type.Optional(Type.Integer({ minimum: 0 })),
+    fullBlocks: Type.Optional(Type.Boolean()),
+    nativeAddresses: Type.Optional(
+      Type.Union([Type.Literal('*'), Type.Array(Type.String({ pattern: '^0x[0-9a-fA-F]{40}$' }))]),
+    ),
+    requestsPerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10_000 })),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Parse `CHAINS`: `1=https://a,https://b;31337=http://127.0.0.1:8545` or a JSON array. Throws
+ * an Error whose message says what is wrong (never the URLs: they may hold API keys).
+ */
+export function parseChains(raw: string): ChainConfig[] {
+  const text = raw.trim();
+  if (text === '') return [];
+  let items: unknown[];
+  if (text.startsWith('[')) {
+    try {
+      items = JSON.parse(text) as unknown[];
+    } catch {
+      throw new Error('is not valid JSON');
+    }
+    if (!Array.isArray(items)) throw new Error('must be a JSON array');
+  } else {
+    items = text.split(';').map((part, i) => {
+      const eq = part.indexOf('=');
+      const id = Number(part.slice(0, eq).trim());
+      if (eq <= 0) throw new Error(`entry ${i + 1} must be id=rpcUrl[,rpcUrl…]`);
+      return {
+        id,
+        rpc: part
+          .slice(eq + 1)
+          .split(',')
+          .map((u) => u.trim())
+          .filter(Boolean),
+      };
+    });
+  }
+  const seen = new Set<number>();
+  return items.map((item, i) => {
+    if (!Value.Check(ChainSchema, item)) {
+      const first = [...Value.Errors(ChainSchema, item)][0];
+      throw new Error(`entry ${i + 1}: ${first ? `${first.path || '(entry)'} ${first.message}` : 'invalid'}`);
+    }
+    if (seen.has(item.id)) throw new Error(`chain ${item.id} is listed twice`);
+    seen.add(item.id);
+    return {
+      id: item.id,
+      rpc: item.rpc,
+      finality: item.finality ?? 64,
+      startBlock: item.startBlock ?? 0,
+      fullBlocks: item.fullBlocks ?? false,
+      nativeAddresses:
+        item.nativeAddresses === '*' ? '*' : (item.nativeAddresses ?? []).map((a) => a.toLowerCase()),
+      requestsPerSecond: item.requestsPerSecond ?? 25,
+    };
+  });
+}
 
 export type Tier = 'free' | 'pro' | 'enterprise';
 export const TIERS: readonly Tier[] = ['free', 'pro', 'enterprise'];
@@ -335,6 +439,8 @@ export type Config = Readonly<
     dataDirAbs: string;
     storageKind: 'pglite' | 'postgres';
     tiers: Readonly<Record<Tier, TierLimits>>;
+    /** `CHAINS` parsed. */
+    chainList: readonly ChainConfig[];
     corsOriginList: readonly string[] | '*' | false;
   }
 >;
@@ -435,6 +541,14 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     }
     out[key] = raw;
   }
+  let chainList: ChainConfig[] = [];
+  if (typeof out.chains === 'string') {
+    try {
+      chainList = parseChains(out.chains);
+    } catch (err) {
+      issues.push({ name: 'CHAINS', message: `CHAINS is invalid: ${(err as Error).message}` });
+    }
+  }
   if (issues.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  ${issues.map((i) => i.message).join('\n  ')}`, issues);
   }
@@ -445,6 +559,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     ...out,
     dataDirAbs,
     storageKind: out.databaseUrl ? 'postgres' : 'pglite',
+    chainList: Object.freeze(chainList),
     tiers: Object.freeze({
       free: { rpm: out.tierFreeRpm as number, monthlyQuota: out.tierFreeMonthlyQuota as number },
       pro: { rpm: out.tierProRpm as number, monthlyQuota: out.tierProMonthlyQuota as number },
