@@ -92,3 +92,56 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('CHAINS', () => {
+  it('parses the compact form with defaults, and JSON with options', () => {
+    const c = loadConfig({
+      env: { CHAINS: '1=https://a.example/v2/KEY, https://b.example;31337=http://127.0.0.1:8545' },
+    });
+    expect(c.chainList).toEqual([
+      {
+        id: 1,
+        rpc: ['https://a.example/v2/KEY', 'https://b.example'],
+        finality: 64,
+        startBlock: 0,
+        fullBlocks: false,
+        nativeAddresses: [],
+        requestsPerSecond: 25,
+      },
+      expect.objectContaining({ id: 31337, rpc: ['http://127.0.0.1:8545'] }),
+    ]);
+    const j = loadConfig({
+      env: {
+        CHAINS:
+          '[{"id":8453,"rpc":["https://base.example"],"finality":10,"fullBlocks":true,"nativeAddresses":["0xABCDEF0123456789abcdef0123456789ABCDEF01"]}]',
+      },
+    });
+    expect(j.chainList[0]).toMatchObject({
+      id: 8453,
+      finality: 10,
+      fullBlocks: true,
+      nativeAddresses: ['0xabcdef0123456789abcdef0123456789abcdef01'],
+    });
+    expect(loadConfig({ env: {} }).chainList).toEqual([]);
+  });
+
+  it.each([
+    ['1=ftp://x.example', /entry 1/],
+    ['x=https://a.example', /entry 1/],
+    ['https://a.example', /id=rpcUrl/],
+    ['1=https://a.example;1=https://b.example', /listed twice/],
+    ['[{"id":1,"rpc":["https://a.example"],"finality":-1}]', /finality/],
+    ['[{"id":1,"rpc":["https://a.example"],"extra":true}]', /entry 1/],
+    ['[oops', /not valid JSON/],
+  ])('refuses %s with a message naming CHAINS and never the URL', (value, message) => {
+    try {
+      loadConfig({ env: { CHAINS: value } });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toMatch(/CHAINS/);
+      expect((err as Error).message).toMatch(message);
+      expect((err as Error).message).not.toMatch(/a\.example|b\.example/);
+    }
+  });
+});
