@@ -1,5 +1,6 @@
 import { cancelBacktest, createBacktest, getBacktest, listBacktests } from './backtests.js';
 import { getAsset } from './getAsset.js';
+import { getChainGas } from './getChainGas.js';
 import { getGrades } from './getGrades.js';
 import { getIndicators } from './getIndicators.js';
 import { getOhlcv } from './getOhlcv.js';
@@ -62,6 +63,7 @@ export const OPERATIONS: readonly Operation[] = [
   deleteWebhook,
   listWebhookDeliveries,
   pingWebhook,
+  getChainGas,
   validateAddress,
   deriveXpubAddresses,
   verifyMessage,

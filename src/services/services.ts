@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { type AssetRegistry, createAssetRegistry } from '../assets/index.js';
 import { createSiweStore, type SiweStore } from '../auth/index.js';
 import { type Bus, createMemoryBus, createRedisBus } from '../bus/index.js';
+import { type ChainRpcHandle, createIndexerRpc } from '../chain/rpcAdapter.js';
 import { createDb, type DataDirLock, type Db, lockDataDir, migrate } from '../db/index.js';
 import { createGradeStore, type GradeStore } from '../grades/index.js';
 import type { Common, FreshnessProbe } from '../internal/common.js';
@@ -60,6 +61,8 @@ export type Services = {
   jobs: JobStore;
   /** Webhook subscriptions and their delivery outbox/log. */
   webhooks: WebhookStore;
+  /** RPC handles of the configured chains (`CHAINS`), created on first use. */
+  chainRpc(chainId: number): ChainRpcHandle | null;
   /**
    * The market feed's clock: wall time, or the replay's simulated time during a replay (set by
    * whoever starts the replay).
@@ -156,6 +159,7 @@ export async function openServices(config: Config, options: OpenServicesOptions 
     shutdown.add('market', () => market.close());
 
     const startedAt = Date.now();
+    const rpcs = new Map<number, ChainRpcHandle>();
     const common: Common = {
       config,
       logger,
@@ -185,6 +189,15 @@ export async function openServices(config: Config, options: OpenServicesOptions 
       }),
       jobs: createJobStore(db, bus),
       webhooks: createWebhookStore(db),
+      chainRpc: (chainId) => {
+        const cached = rpcs.get(chainId);
+        if (cached) return cached;
+        const chain = config.chainList.find((c) => c.id === chainId);
+        if (!chain) return null;
+        const rpc = createIndexerRpc(chain, logger);
+        rpcs.set(chainId, rpc);
+        return rpc;
+      },
       marketClock,
       schemaVersion,
       freshness: [],
