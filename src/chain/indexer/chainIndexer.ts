@@ -193,7 +193,7 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
       const batch: ChainBatch = {
         blocks: numbers.map((n) => headerRow(blocks.get(n)!)),
         decoded,
-        allowanceReads: await allowanceReads(decoded, chunk.toBlock),
+        allowanceReads: await allowanceReads(decoded),
         nativeTransfers: o.fullBlocks ? nativeTransfers(blocks) : [],
         contracts: o.fullBlocks ? await contractCreations(blocks) : [],
         tokens: await newTokens(decoded),
@@ -277,35 +277,57 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
   }
 
   /**
-   * ERC-20s need not log allowance spending (OpenZeppelin 5 does not): after a chunk, the
-   * allowance of every known (token, owner, spender) whose owner sent that token is read back.
+   * ERC-20s need not log allowance spending (OpenZeppelin 5 does not). At the end of every block
+   * in which an owner sent a token, the allowance of each spender known by then is read back at
+   * that block, and recorded when it differs from the newest snapshot. Per block, not per chunk:
+   * the rows do not depend on how the range was cut, so any resumed or re-run index is identical.
    */
-  async function allowanceReads(
-    decoded: ReturnType<typeof decodeLogs>,
-    block: bigint,
-  ): Promise<AllowanceRead[]> {
-    const senders = new Map<string, Set<string>>();
+  async function allowanceReads(decoded: ReturnType<typeof decodeLogs>): Promise<AllowanceRead[]> {
+    // (token|owner) → blocks in which the owner sent that token.
+    const spends = new Map<string, Set<bigint>>();
     for (const t of decoded.erc20Transfers) {
-      if (!senders.has(t.from)) senders.set(t.from, new Set());
-      senders.get(t.from)!.add(t.token);
+      const k = `${t.token}|${t.from}`;
+      if (!spends.has(k)) spends.set(k, new Set());
+      spends.get(k)!.add(t.blockNumber);
     }
-    if (senders.size === 0) return [];
+    if (spends.size === 0) return [];
+    const owners = [...new Set(decoded.erc20Transfers.map((t) => t.from))];
     const tokens = [...new Set(decoded.erc20Transfers.map((t) => t.token))];
-    const pairs = new Map<string, { token: string; owner: string; spender: string }>();
-    for (const p of await store.approvalsOf(chainId, [...senders.keys()], tokens))
-      if (senders.get(p.owner)?.has(p.token)) pairs.set(`${p.token}|${p.owner}|${p.spender}`, p);
-    for (const a of decoded.erc20Approvals)
-      if (senders.get(a.owner)?.has(a.token))
-        pairs.set(`${a.token}|${a.owner}|${a.spender}`, {
-          token: a.token,
-          owner: a.owner,
-          spender: a.spender,
-        });
-    const reads = await mapLimit([...pairs.values()], concurrency, async (p) => {
-      const value = await readAllowance(rpc, p.token, p.owner, p.spender, block);
-      return value === null ? null : { ...p, blockNumber: block, value };
-    });
-    return reads.filter((r): r is AllowanceRead => r !== null);
+    // The newest value per (token|owner|spender), as known before this chunk…
+    const current = new Map<string, bigint>();
+    for (const p of await store.approvalsOf(chainId, owners, tokens))
+      current.set(`${p.token}|${p.owner}|${p.spender}`, p.value);
+    // …then events and reads in chain order, block by block.
+    const events = [...decoded.erc20Approvals].sort((x, y) =>
+      x.blockNumber === y.blockNumber ? x.logIndex - y.logIndex : x.blockNumber < y.blockNumber ? -1 : 1,
+    );
+    const blocks = [...new Set([...spends.values()].flatMap((b) => [...b]))].sort((x, y) =>
+      x < y ? -1 : x > y ? 1 : 0,
+    );
+    const out: AllowanceRead[] = [];
+    let e = 0;
+    for (const block of blocks) {
+      while (e < events.length && events[e]!.blockNumber <= block) {
+        const a = events[e++]!;
+        current.set(`${a.token}|${a.owner}|${a.spender}`, a.value);
+      }
+      const due = [...current.keys()]
+        .filter((k) => {
+          const [token, owner] = k.split('|');
+          return spends.get(`${token}|${owner}`)?.has(block) === true;
+        })
+        .sort();
+      const reads = await mapLimit(due, concurrency, async (k) => {
+        const [token, owner, spender] = k.split('|') as [string, string, string];
+        return { k, token, owner, spender, value: await readAllowance(rpc, token, owner, spender, block) };
+      });
+      for (const r of reads) {
+        if (r.value === null || r.value === current.get(r.k)) continue;
+        current.set(r.k, r.value);
+        out.push({ token: r.token, owner: r.owner, spender: r.spender, blockNumber: block, value: r.value });
+      }
+    }
+    return out;
   }
 
   return {

@@ -76,12 +76,12 @@ export type ChainStore = {
    * removed, then every derived row above it is deleted and the checkpoint moves back.
    */
   rollback(chainId: number, ancestor: bigint, now: number): Promise<{ removedBlocks: number }>;
-  /** Known (token, owner, spender) with a non-zero allowance, for owners that just sent tokens. */
+  /** Known (token, owner, spender) of these owners and tokens, with the newest allowance snapshot. */
   approvalsOf(
     chainId: number,
     owners: readonly string[],
     tokens: readonly string[],
-  ): Promise<{ token: string; owner: string; spender: string }[]>;
+  ): Promise<{ token: string; owner: string; spender: string; value: bigint }[]>;
   /** Tokens already known (their metadata is read once). */
   knownTokens(chainId: number, addresses: readonly string[]): Promise<Set<string>>;
   /** Drop finalized headers below `below` except those that carry data (keeps the table small). */
@@ -131,7 +131,7 @@ async function insertBatch(q: Queryable, chainId: number, b: ChainBatch): Promis
   // Allowance snapshots in chain order: events by log index, then reads at the end of their block.
   const snaps = [
     ...ap.map((a) => ({ ...a, order: a.logIndex, source: 'event' })),
-    ...b.allowanceReads.map((r) => ({ ...r, order: 1_000_000, source: 'read' })),
+    ...b.allowanceReads.map((r, i) => ({ ...r, order: 1_000_000 + i, source: 'read' })),
   ].sort((x, y) =>
     x.blockNumber === y.blockNumber ? x.order - y.order : x.blockNumber < y.blockNumber ? -1 : 1,
   );
@@ -349,14 +349,13 @@ export function createChainStore(db: Db): ChainStore {
 
     async approvalsOf(chainId, owners, tokens) {
       if (owners.length === 0) return [];
-      return db
-        .query<{ token: string; owner: string; spender: string }>(
-          `select distinct on (token, owner, spender) token, owner, spender from erc20_allowances
+      const rows = await db.query<{ token: string; owner: string; spender: string; value: string }>(
+        `select distinct on (token, owner, spender) token, owner, spender, value::text from erc20_allowances
           where chain_id = $1 and owner = any($2::text[]) and token = any($3::text[])
           order by token, owner, spender, block_number desc, seq desc`,
-          [chainId, owners, tokens],
-        )
-        .then((rows) => rows);
+        [chainId, owners, tokens],
+      );
+      return rows.map((r) => ({ ...r, value: BigInt(r.value) }));
     },
 
     async knownTokens(chainId, addresses) {
