@@ -129,15 +129,11 @@ export const getChainGas = defineOperation({
   async handler({ params, query }, { services }) {
     const rpc = services.chainRpc(params.chainId);
     if (!rpc) throw new NotFoundError(`chain ${params.chainId} is not configured (CHAINS)`);
-    let h: Awaited<ReturnType<typeof rpc.client.getFeeHistory>>;
+    let h: Awaited<ReturnType<typeof rpc.rpc.feeHistory>>;
     let newest: Awaited<ReturnType<typeof rpc.getBlock>>;
     let oldest: Awaited<ReturnType<typeof rpc.getBlock>>;
     try {
-      h = await rpc.client.getFeeHistory({
-        blockCount: query.blocks,
-        blockTag: 'latest',
-        rewardPercentiles: [...FEE_PERCENTILES],
-      });
+      h = await rpc.rpc.feeHistory(query.blocks, 'latest', FEE_PERCENTILES);
       const n = h.gasUsedRatio.length;
       [oldest, newest] = await Promise.all([
         rpc.getBlock(h.oldestBlock, false),

@@ -9,7 +9,7 @@ import { openServices, type Services } from '../../src/services/index.js';
 import { BUILD_WAIT_MS, type CliChild, childEnv, ensureBuilt, spawnSextant } from '../build.js';
 import { type Anvil, anvilAvailability, startAnvil } from '../chain/anvil.js';
 import { readGroundTruth, runScenario, type ScenarioManifest } from '../chain/scenario.js';
-import { type TestEnv, testEnv } from '../helpers.js';
+import { startTestServer, stopTestServer, type TestEnv, testEnv } from '../helpers.js';
 
 /**
  * The indexer against a real node (anvil): a few thousand transfers, approvals, NFT moves and
