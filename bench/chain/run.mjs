@@ -55,8 +55,14 @@ function makeLogs(n, block0) {
     const from = i < TOKENS * 20 ? hex40(0) : holder();
     logs.push({
       address: token(),
-      topics: [approval ? TOPICS.approval : TOPICS.transfer, pad(from === hex40(0) && approval ? holder() : from), pad(holder())],
-      data: `0x${BigInt(Math.floor(rnd() * 1e12) + 1).toString(16).padStart(64, '0')}`,
+      topics: [
+        approval ? TOPICS.approval : TOPICS.transfer,
+        pad(from === hex40(0) && approval ? holder() : from),
+        pad(holder()),
+      ],
+      data: `0x${BigInt(Math.floor(rnd() * 1e12) + 1)
+        .toString(16)
+        .padStart(64, '0')}`,
       blockNumber: block,
       logIndex: i % 50,
       transactionHash: `0x${(i + 1).toString(16).padStart(64, '0')}`,
@@ -101,7 +107,11 @@ async function load(db, logs) {
     const part = logs.slice(i, i + CHUNK);
     const decoded = decodeLogs(part);
     transfers += decoded.erc20Transfers.length;
-    await store.apply(CHAIN, { ...empty, blocks: [], decoded, checkpoint: { block: part.at(-1).blockNumber, hash: null } }, 0);
+    await store.apply(
+      CHAIN,
+      { ...empty, blocks: [], decoded, checkpoint: { block: part.at(-1).blockNumber, hash: null } },
+      0,
+    );
   }
   return { transfers, seconds: (performance.now() - t0) / 1000 };
 }
@@ -116,7 +126,16 @@ async function loadNaive(db, logs) {
         await tx.query(
           `insert into erc20_transfers (chain_id, block_number, log_index, tx_hash, token, sender, recipient, value)
            values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing`,
-          [CHAIN + 1, t.blockNumber.toString(), t.logIndex, t.txHash, t.token, t.from, t.to, t.value.toString()],
+          [
+            CHAIN + 1,
+            t.blockNumber.toString(),
+            t.logIndex,
+            t.txHash,
+            t.token,
+            t.from,
+            t.to,
+            t.value.toString(),
+          ],
         );
         for (const [h, v] of [
           [t.from, -t.value],
@@ -150,7 +169,9 @@ async function latency(label, fn) {
 }
 
 const targets = ['pglite', ...(process.env.DATABASE_URL ? ['postgres'] : [])];
-console.log(`node ${process.version}; ${TRANSFERS.toLocaleString('en-US')} logs (~95% transfers), ${TOKENS} tokens, ${HOLDERS.toLocaleString('en-US')} holders; chunks of ${CHUNK}`);
+console.log(
+  `node ${process.version}; ${TRANSFERS.toLocaleString('en-US')} logs (~95% transfers), ${TOKENS} tokens, ${HOLDERS.toLocaleString('en-US')} holders; chunks of ${CHUNK}`,
+);
 if (!process.env.DATABASE_URL) console.log('(DATABASE_URL not set: PostgreSQL skipped)');
 const logs = makeLogs(TRANSFERS, 10_000_000);
 for (const kind of targets) {
@@ -162,18 +183,28 @@ for (const kind of targets) {
     console.log(`\n## ${kind}`);
     console.log('| write path | transfers | seconds | transfers/s |');
     console.log('|---|---:|---:|---:|');
-    console.log(`| Sextant (decode + batch + balances + checkpoint) | ${ours.transfers} | ${ours.seconds.toFixed(1)} | ${rate(ours).toLocaleString('en-US')} |`);
-    console.log(`| baseline: INSERT per transfer + upsert per side | ${naive.transfers} | ${naive.seconds.toFixed(1)} | ${rate(naive).toLocaleString('en-US')} |`);
-    if (kind === 'postgres') console.log(`target >= 20,000 transfers/s into PostgreSQL: ${rate(ours) >= 20_000 ? 'MET' : 'MISSED'}`);
+    console.log(
+      `| Sextant (decode + batch + balances + checkpoint) | ${ours.transfers} | ${ours.seconds.toFixed(1)} | ${rate(ours).toLocaleString('en-US')} |`,
+    );
+    console.log(
+      `| baseline: INSERT per transfer + upsert per side | ${naive.transfers} | ${naive.seconds.toFixed(1)} | ${rate(naive).toLocaleString('en-US')} |`,
+    );
+    if (kind === 'postgres')
+      console.log(`target >= 20,000 transfers/s into PostgreSQL: ${rate(ours) >= 20_000 ? 'MET' : 'MISSED'}`);
     const size = await t.db
       .query(
         "select sum(pg_total_relation_size(c.oid))::bigint as bytes from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relname in ('erc20_transfers','erc20_balances','erc20_allowances') and n.nspname = current_schema()",
       )
       .catch(() => [{ bytes: null }]);
-    if (size[0]?.bytes) console.log(`disk: ${(Number(size[0].bytes) / ours.transfers).toFixed(0)} bytes per transfer (tables + indexes)`);
+    if (size[0]?.bytes)
+      console.log(
+        `disk: ${(Number(size[0].bytes) / ours.transfers).toFixed(0)} bytes per transfer (tables + indexes)`,
+      );
 
     const tokens = Array.from({ length: TOKENS }, (_, i) => hex40(0xaa0000 + i));
-    const owners = logs.filter((l) => l.topics[0] === TOPICS.approval).map((l) => `0x${l.topics[1].slice(26)}`);
+    const owners = logs
+      .filter((l) => l.topics[0] === TOPICS.approval)
+      .map((l) => `0x${l.topics[1].slice(26)}`);
     const topHolders = insights?.topHolders
       ? (i) => insights.topHolders(t.db, { chainId: CHAIN, token: tokens[i % TOKENS], limit: 100 })
       : (i) =>
@@ -189,10 +220,17 @@ for (const kind of targets) {
                where chain_id = $1 and owner = $2 order by token, spender, block_number desc, seq desc) a where value <> '0'`,
             [CHAIN, owners[i % owners.length]],
           );
-    console.log(`\n| query (${QUERIES} runs, ${insights ? 'src/chain/insights' : 'plain SQL'}) | p50 ms | p99 ms | max ms | target p99 <= 50 ms |`);
+    console.log(
+      `\n| query (${QUERIES} runs, ${insights ? 'src/chain/insights' : 'plain SQL'}) | p50 ms | p99 ms | max ms | target p99 <= 50 ms |`,
+    );
     console.log('|---|---:|---:|---:|---|');
-    for (const r of [await latency('top 100 holders of a token', topHolders), await latency('outstanding approvals of a wallet', approvals)])
-      console.log(`| ${r.label} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.max.toFixed(1)} | ${r.p99 <= 50 ? 'MET' : 'MISSED'} |`);
+    for (const r of [
+      await latency('top 100 holders of a token', topHolders),
+      await latency('outstanding approvals of a wallet', approvals),
+    ])
+      console.log(
+        `| ${r.label} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.max.toFixed(1)} | ${r.p99 <= 50 ? 'MET' : 'MISSED'} |`,
+      );
   } finally {
     await t.drop();
   }

@@ -132,6 +132,13 @@ export class NoMarketDataError extends AppError {
   readonly title = 'No market data';
 }
 
+/** No chain with this id has been indexed here (no checkpoint in the database). */
+export class ChainNotFoundError extends AppError {
+  readonly code = 'CHAIN_NOT_FOUND';
+  readonly status = 404;
+  readonly title = 'Chain not indexed';
+}
+
 export class PayloadTooLargeError extends AppError {
   readonly code = 'PAYLOAD_TOO_LARGE';
   readonly status = 413;
@@ -326,6 +333,7 @@ export const ERROR_CODES: readonly { code: string; status: number; title: string
   AmbiguousSymbolError,
   AssetNotFoundError,
   NoMarketDataError,
+  ChainNotFoundError,
   PayloadTooLargeError,
   UriTooLongError,
   UnsupportedMediaTypeError,

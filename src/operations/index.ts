@@ -1,4 +1,7 @@
 import { cancelBacktest, createBacktest, getBacktest, listBacktests } from './backtests.js';
+import { getLabelFlows, listWhaleTransfers } from './chainFlowOps.js';
+import { getChainActivity, getTokenHolderHistory, getTokenHolders, getTokenInfo } from './chainTokenOps.js';
+import { getContract, getWallet, listWalletApprovals, listWalletTransfers } from './chainWalletOps.js';
 import { getAsset } from './getAsset.js';
 import { getChainGas } from './getChainGas.js';
 import { getGrades } from './getGrades.js';
@@ -74,4 +77,14 @@ export const OPERATIONS: readonly Operation[] = [
   signInWithEthereum,
   getSession,
   revokeSession,
+  getTokenHolders,
+  getTokenInfo,
+  getTokenHolderHistory,
+  getChainActivity,
+  getWallet,
+  listWalletTransfers,
+  listWalletApprovals,
+  getContract,
+  getLabelFlows,
+  listWhaleTransfers,
 ];

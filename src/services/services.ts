@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { type AssetRegistry, createAssetRegistry } from '../assets/index.js';
 import { createSiweStore, type SiweStore } from '../auth/index.js';
 import { type Bus, createMemoryBus, createRedisBus } from '../bus/index.js';
+import { type AddressLabels, loadAddressLabels } from '../chain/insights/labels.js';
 import { type ChainRpcHandle, createIndexerRpc } from '../chain/rpcAdapter.js';
 import { createDb, type DataDirLock, type Db, lockDataDir, migrate } from '../db/index.js';
 import { createGradeStore, type GradeStore } from '../grades/index.js';
@@ -61,6 +62,8 @@ export type Services = {
   jobs: JobStore;
   /** Webhook subscriptions and their delivery outbox/log. */
   webhooks: WebhookStore;
+  /** Labelled addresses from `CHAIN_LABELS_FILE` (exchange flows), null without one. */
+  chainLabels: AddressLabels | null;
   /** RPC handles of the configured chains (`CHAINS`), created on first use. */
   chainRpc(chainId: number): ChainRpcHandle | null;
   /**
@@ -189,6 +192,7 @@ export async function openServices(config: Config, options: OpenServicesOptions 
       }),
       jobs: createJobStore(db, bus),
       webhooks: createWebhookStore(db),
+      chainLabels: config.chainLabelsFile ? loadAddressLabels(config.chainLabelsFile) : null,
       chainRpc: (chainId) => {
         const cached = rpcs.get(chainId);
         if (cached) return cached;

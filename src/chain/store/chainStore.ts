@@ -143,8 +143,8 @@ async function insertBatch(q: Queryable, chainId: number, b: ChainBatch): Promis
       return x.source === 'read' ? 100_000 + n : x.order;
     });
     await q.query(
-      `insert into erc20_allowances (chain_id, block_number, seq, token, owner, spender, value, source)
-       select $1, * from unnest($2::bigint[], $3::int[], $4::text[], $5::text[], $6::text[], $7::numeric[], $8::text[])`,
+      `insert into erc20_allowances (chain_id, block_number, seq, token, owner, spender, value, source, tx_hash)
+       select $1, * from unnest($2::bigint[], $3::int[], $4::text[], $5::text[], $6::text[], $7::numeric[], $8::text[], $9::text[])`,
       [
         chainId,
         snaps.map((x) => s(x.blockNumber)),
@@ -154,6 +154,7 @@ async function insertBatch(q: Queryable, chainId: number, b: ChainBatch): Promis
         snaps.map((x) => x.spender),
         snaps.map((x) => s(x.value)),
         snaps.map((x) => x.source),
+        snaps.map((x) => ('txHash' in x ? x.txHash : null)),
       ],
     );
   }
@@ -372,7 +373,8 @@ export function createChainStore(db: Db): ChainStore {
         `delete from chain_blocks b where b.chain_id = $1 and b.number < $2::bigint
            and not exists (select 1 from erc20_transfers t where t.chain_id = b.chain_id and t.block_number = b.number)
            and not exists (select 1 from nft_transfers t where t.chain_id = b.chain_id and t.block_number = b.number)
-           and not exists (select 1 from native_transfers t where t.chain_id = b.chain_id and t.block_number = b.number)`,
+           and not exists (select 1 from native_transfers t where t.chain_id = b.chain_id and t.block_number = b.number)
+           and not exists (select 1 from erc20_allowances t where t.chain_id = b.chain_id and t.block_number = b.number)`,
         [chainId, s(below)],
       );
     },
