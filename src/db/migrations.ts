@@ -262,7 +262,6 @@ export const MIGRATIONS: readonly Migration[] = [
         tx_count     integer,
         primary key (chain_id, number)
       );
-      create index chain_blocks_time on chain_blocks (chain_id, timestamp);
       -- Indexed through this block (inclusive); the hash is checked against the chain on restart.
       create table chain_checkpoints (
         chain_id    integer primary key,
@@ -301,8 +300,6 @@ export const MIGRATIONS: readonly Migration[] = [
         spender      text not null,
         value        numeric(78,0) not null,
         source       text not null check (source in ('event', 'read')),
-        -- The Approval's transaction (null for a read-back).
-        tx_hash      text,
         primary key (chain_id, block_number, seq)
       );
       create index erc20_allowances_owner on erc20_allowances (chain_id, owner, token, spender, block_number desc, seq desc);
@@ -366,6 +363,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       create index erc20_balances_top on erc20_balances (chain_id, token, balance desc);
       create index erc20_balances_holder on erc20_balances (chain_id, holder);
+    `,
+  },
+  {
+    version: 9,
+    name: 'chain_index_time_and_approval_tx',
+    sql: `
+      -- Finding the first block of a time window (activity, flows, whales).
+      create index chain_blocks_time on chain_blocks (chain_id, timestamp);
+      -- The Approval's transaction (null for a read-back after a transferFrom).
+      alter table erc20_allowances add column tx_hash text;
     `,
   },
 ];
