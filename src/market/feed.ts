@@ -54,7 +54,7 @@ export async function startMarketFeed(d: FeedDeps): Promise<MarketFeed> {
     replay: null,
     close: async () => {},
   };
-  const ingesterFor = (persist: boolean, clock: () => number) =>
+  const ingesterFor = (persist: boolean, clock: () => number, closeCheckMs?: null) =>
     createIngester({
       db: d.db,
       bus: d.bus,
@@ -62,6 +62,7 @@ export async function startMarketFeed(d: FeedDeps): Promise<MarketFeed> {
       resolveMarket: d.resolveMarket,
       clock,
       persist,
+      ...(closeCheckMs === null ? { closeCheckMs } : {}),
       staleAfterMs: config.priceStaleAfterMs,
       outlierFraction: config.priceOutlierPct / 100,
     });
@@ -85,7 +86,8 @@ export async function startMarketFeed(d: FeedDeps): Promise<MarketFeed> {
     }
     const replay = createReplaySource({ store: d.store, speed: config.replaySpeed, from });
     d.marketClock.now = () => replay.clock();
-    const ingester = ingesterFor(false, () => replay.clock());
+    // No close timer: the replay delivers every bar closed, and its clock runs ahead of delivery.
+    const ingester = ingesterFor(false, () => replay.clock(), null);
     const sub = replay.watch({ markets: [...markets.values()], kinds: ['candles'] }, (e) =>
       ingester.handle(e),
     );

@@ -19,6 +19,12 @@ export type IngesterOptions = {
   persist: boolean;
   staleAfterMs: number;
   outlierFraction: number;
+  /**
+   * How often (wall ms) bars built here are checked against `clock` and closed once their
+   * interval is over (default 1 s); null: never (a replay delivers closed bars itself, and its
+   * clock runs ahead of what it has delivered).
+   */
+  closeCheckMs?: number | null;
 };
 
 /** Consumes a source's events: builds candles, stores closed ones, publishes candles and prices. */
@@ -36,6 +42,12 @@ const DAY_MS = 86_400_000;
 const PERSIST_INTERVAL_MS = 1_000;
 // Publish an asset's aggregate price at most this often (ms) on the feed's clock... in wall time.
 const PRICE_PUBLISH_MIN_MS = 250;
+// Check open bars against the clock this often (wall ms): in a quiet market no trade comes to
+// close the last bar, so a timer must finalise it once its interval is over.
+const CLOSE_CHECK_MS = 1_000;
+// Bars close this long after their interval ended: venues stamp trades a little before they
+// reach us, and a trade for a bar that was already closed would be dropped as late.
+const CLOSE_GRACE_MS = 2_000;
 
 type VenueState = {
   venue: string;
@@ -78,6 +90,14 @@ export function createIngester(o: IngesterOptions): Ingester {
       }, PERSIST_INTERVAL_MS)
     : null;
   persistTimer?.unref();
+  // Finalise bars whose interval is over by the feed's clock, traded on or not.
+  const closeTimer = o.closeCheckMs === null ? null : setInterval(closeDue, o.closeCheckMs ?? CLOSE_CHECK_MS);
+  closeTimer?.unref();
+
+  function closeDue(): void {
+    const until = o.clock() - CLOSE_GRACE_MS;
+    for (const b of builders.values()) b.builder.closeUntil(until);
+  }
 
   function publishCandle(venue: string, symbol: string, interval: Interval, bar: Bar, final: boolean): void {
     const m = o.resolveMarket(venue, symbol);
@@ -252,6 +272,7 @@ export function createIngester(o: IngesterOptions): Ingester {
     flush,
     async close() {
       if (persistTimer) clearInterval(persistTimer);
+      if (closeTimer) clearInterval(closeTimer);
       if (priceTimer) clearTimeout(priceTimer);
       for (const b of builders.values()) b.builder.closeUntil(o.clock());
       await flush();
