@@ -63,6 +63,7 @@ const USAGE = `Usage: node bench/http/run.mjs [options]
   --sextant-bin <path>  Sextant CLI entry (default bin/sextant.js)
   --out <file>          JSON results file (default bench/http/results/latest.json)
   --python <path>       python for FastAPI (default /usr/bin/python3, with Debian's packages)
+  --loadgen <engine>    auto (default: wrk when installed, else autocannon), wrk or autocannon
   -h, --help            this help
 `;
 
@@ -84,6 +85,7 @@ try {
       'sextant-bin': { type: 'string', default: path.join(ROOT, 'bin', 'sextant.js') },
       out: { type: 'string', default: path.join(RESULTS_DIR, 'latest.json') },
       python: { type: 'string', default: DEFAULT_PYTHON },
+      loadgen: { type: 'string', default: 'auto' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }));
@@ -126,6 +128,17 @@ if (unknown.length || only.length === 0) {
   console.error(`--only: unknown server(s) ${unknown.join(',')}; choose from ${ALL.join(',')}\n\n${USAGE}`);
   process.exit(2);
 }
+if (!['auto', 'wrk', 'autocannon'].includes(args.loadgen)) {
+  console.error(`--loadgen must be auto, wrk or autocannon\n\n${USAGE}`);
+  process.exit(2);
+}
+const wrkInstalled = !spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error;
+if (args.loadgen === 'wrk' && !wrkInstalled) {
+  console.error('--loadgen wrk: wrk is not installed (apt-get install wrk)');
+  process.exit(2);
+}
+// wrk when installed: autocannon (a Node client) caps out near bare Fastify's rate on one core.
+const loadgenEngine = args.loadgen === 'auto' ? (wrkInstalled ? 'wrk' : 'autocannon') : args.loadgen;
 const selected = ALL.filter((s) => only.includes(s)); // fixed order: sextant first (captures the body)
 
 // ---------------------------------------------------------------- child process bookkeeping
@@ -406,7 +419,7 @@ function cpuDelta(a, b, loadgenPct) {
 /** Runs warmup + measured pass in a pinned child; samples server CPU during the measured pass. */
 function runLoad(name, serverChild, url, headers) {
   return new Promise((resolve, reject) => {
-    const cfg = { url, headers, connections, duration, warmup };
+    const cfg = { url, headers, connections, duration, warmup, engine: loadgenEngine };
     const lg = startProcess(process.execPath, [path.join(HERE, 'loadgen.mjs'), JSON.stringify(cfg)], {
       core: 1,
       stdout: 'pipe',
@@ -992,7 +1005,7 @@ async function main() {
     `node ${process.version}, ${os.cpus().length} CPUs (${cpuModel}), ${pin ? 'server on core 0, load generator on core 1' : 'UNPINNED'}`,
   );
   log(
-    `${connections} connections, warmup ${warmup}s, measured ${duration}s, servers: ${selected.join(', ')}; temp dir ${tmpDir}`,
+    `${connections} connections, warmup ${warmup}s, measured ${duration}s, load generator ${loadgenEngine}, servers: ${selected.join(', ')}; temp dir ${tmpDir}`,
   );
   log('');
 
@@ -1115,6 +1128,7 @@ async function main() {
       pinned: pin,
       serverCore: pin ? 0 : null,
       loadgenCore: pin ? 1 : null,
+      loadgen: loadgenEngine,
     },
     config: {
       connections,
