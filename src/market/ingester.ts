@@ -207,7 +207,16 @@ export function createIngester(o: IngesterOptions): Ingester {
     }
   }
 
-  async function flush(): Promise<void> {
+  // Writes run one after another: `flush()` (and so `close()`) resolves only once every bar
+  // taken before it is written, including by a timer-started write still in flight.
+  let writing: Promise<void> = Promise.resolve();
+  function flush(): Promise<void> {
+    const next = writing.then(writePending);
+    writing = next.catch(() => {});
+    return next;
+  }
+
+  async function writePending(): Promise<void> {
     if (pending.size === 0) return;
     const batches = [...pending.values()];
     pending.clear();

@@ -43,13 +43,16 @@ function median(xs: number[]): number {
 /**
  * Aggregate venue prices into one price with provenance: stale venues dropped while fresh ones
  * exist; with three or more venues, those further than `outlierFraction` from the median
- * dropped; the rest volume-weighted (equal weights when volumes are unknown).
+ * dropped; the rest volume-weighted (a venue of unknown volume weighs the median known volume;
+ * equal weights when no volume is known). Inputs without a positive price are ignored.
  */
 export function aggregatePrice(
   asset: string,
-  inputs: readonly VenueInput[],
+  given: readonly VenueInput[],
   o: AggregateOptions,
 ): PriceQuote | null {
+  // A venue without a usable price (not yet traded, a bad print) takes no part at all.
+  const inputs = given.filter((v) => Number.isFinite(v.price) && v.price > 0);
   if (inputs.length === 0) return null;
   const fresh = inputs.filter((v) => o.now - v.asOf <= o.staleAfterMs);
   const pool = fresh.length > 0 ? fresh : [...inputs];
@@ -62,7 +65,13 @@ export function aggregatePrice(
     for (const v of pool) if (!used.includes(v)) reasons.set(v, 'outlier');
     if (used.length === 0) used = pool;
   }
-  const weights = used.map((v) => (v.volume24h && v.volume24h > 0 ? v.volume24h : 0));
+  // A venue used with an unknown volume (a trade feed before its first closed bar) weighs as a
+  // typical venue, the median known volume, rather than silently nothing.
+  const known = used.filter((v) => v.volume24h !== null && Number.isFinite(v.volume24h));
+  const typical = known.length > 0 ? median(known.map((v) => Math.max(0, v.volume24h!))) : 0;
+  const weights = used.map((v) =>
+    v.volume24h === null || !Number.isFinite(v.volume24h) ? typical : Math.max(0, v.volume24h),
+  );
   const total = weights.reduce((s, w) => s + w, 0);
   const price =
     total > 0
