@@ -112,6 +112,8 @@ export async function writeBars(
   bars: BarColumns,
   now: number,
 ): Promise<WriteResult> {
+  // Nothing to write: no empty series row either.
+  if (bars.length === 0) return { inserted: 0, updated: 0 };
   const step = INTERVAL_MS[key.interval];
   // COPY into a per-transaction staging table, then one upsert from it: several times faster
   // than multi-row INSERTs for whole files. Temp tables are per connection, so concurrent

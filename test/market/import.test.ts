@@ -2,7 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aggregateBars, ImportRejectedError, importMarketFiles } from '../../src/market/index.js';
+import {
+  aggregateBars,
+  barsToColumns,
+  ImportRejectedError,
+  importMarketFiles,
+  writeBars,
+} from '../../src/market/index.js';
 import { createMarketResolver, openServices, type Services } from '../../src/services/index.js';
 import { HAVE_SHARED_DATA, SHARED_DATA, type TestEnv, testEnv } from '../helpers.js';
 import { candleChecksum } from './checksum.js';
@@ -143,5 +149,60 @@ describe.runIf(HAVE_SHARED_DATA)('importing the shared Binance data', () => {
     writeFileSync(f, 'timestamp,open,high,low,close,volume\n2030-01-01 00:00:00,1,2,0.5,1.5,3\n');
     await expect(imp([f])).rejects.toThrow(/unknown asset for market FOOBAR\/USDT/);
     await expect(imp([join(tmp, 'nope')])).rejects.toThrow(/no such file or directory/);
+  });
+});
+
+describe('a header-only (empty) file', () => {
+  let env: TestEnv;
+  let services: Services;
+  let tmp: string;
+  const counts = async () => {
+    const [r] = await services.db.query<{ series: number; imports: number; candles: number }>(
+      `select (select count(*)::int from candle_series) as series,
+              (select count(*)::int from market_imports) as imports,
+              (select count(*)::int from candles) as candles`,
+    );
+    return r;
+  };
+
+  beforeAll(async () => {
+    env = testEnv();
+    services = await openServices(env.config, { command: 'test' });
+    tmp = mkdtempSync(join(tmpdir(), 'sextant-empty-'));
+  });
+  afterAll(async () => {
+    await services?.close();
+    await env?.cleanup();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('is rejected naming the file, alone or beside a good file, and nothing is written', async () => {
+    const empty = join(tmp, 'BTCUSDT_1h.csv');
+    writeFileSync(empty, 'timestamp,open,high,low,close,volume\n');
+    const good = join(tmp, 'ETHUSDT_1h.csv');
+    writeFileSync(good, 'timestamp,open,high,low,close,volume\n2030-01-01 00:00:00,1,2,0.5,1.5,3\n');
+    const deps = { db: services.db, resolveMarket: createMarketResolver(services.assets) };
+    for (const paths of [[empty], [good, empty], [tmp]]) {
+      const err = await importMarketFiles(deps, paths).catch((e: unknown) => e);
+      expect(err, paths.join(' ')).toBeInstanceOf(ImportRejectedError);
+      expect((err as ImportRejectedError).issues).toEqual([
+        { file: empty, line: 1, column: null, message: 'no data rows: the file has a header line only' },
+      ]);
+      expect((err as Error).message).toContain(empty);
+      expect(await counts()).toEqual({ series: 0, imports: 0, candles: 0 });
+    }
+  });
+
+  it('writing no bars creates no (empty) series', async () => {
+    const w = await services.db.transaction((tx) =>
+      writeBars(
+        tx,
+        { venue: 'binance', symbol: 'BTC/USDT', interval: '1h', assetId: 'bitcoin', quote: 'USDT' },
+        barsToColumns([]),
+        Date.now(),
+      ),
+    );
+    expect(w).toEqual({ inserted: 0, updated: 0 });
+    expect(await counts()).toEqual({ series: 0, imports: 0, candles: 0 });
   });
 });

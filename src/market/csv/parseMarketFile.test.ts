@@ -148,6 +148,10 @@ describe('parseMarketFile', () => {
     ['timestamp,open,high,low,close\n2024-01-01,1,1,1,1\n', 'lacks column(s) volume'],
     [`${HEADER},symbol\n2024-01-01,1,1,1,1,1,BTC\n`, 'unexpected column(s) symbol'],
     ['1,2,3\n', 'no header and 3 columns'],
+    [`${HEADER}\n`, 'no data rows: the file has a header line only'],
+    [`${HEADER}\r\n\r\n`, 'no data rows'],
+    ['\ufefftimestamp,funding_rate,mark_price\n', 'no data rows'],
+    ['pair,interval,start_utc,end_utc,exchange\n', 'no data rows'],
   ])('rejects a malformed file %#', (text, message) => {
     expect(rejected(text)[0]!.message).toContain(message);
   });

@@ -58,6 +58,7 @@ export type ParsedMetadata = { kind: 'metadata'; file: string; venueByPair: Map<
 export type ParsedFile = ParsedOhlcv | ParsedFunding | ParsedMetadata;
 
 const MAX_ISSUES_PER_FILE = 20;
+const HEADER_ONLY = 'no data rows: the file has a header line only';
 const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 /** Quote currencies recognised at the end of a pair name, longest first. */
 const QUOTES = ['FDUSD', 'USDT', 'USDC', 'BUSD', 'TUSD', 'USD', 'DAI', 'EUR', 'TRY', 'BTC', 'ETH', 'BNB'];
@@ -137,6 +138,7 @@ export function parseMarketFile(text: string, file: string, hints: MarketHints =
 
   if (first.join(',') === 'pair,interval,start_utc,end_utc,exchange') {
     const venueByPair = new Map<string, string>();
+    if (lines.length === 1) fail(1, null, HEADER_ONLY);
     for (let i = 1; i < lines.length; i++) {
       const cells = lines[i]!.split(',');
       const venue = VENUE_NAMES[(cells[4] ?? '').trim().toLowerCase()];
@@ -153,6 +155,8 @@ export function parseMarketFile(text: string, file: string, hints: MarketHints =
     if (!venue || !symbol)
       fail(1, null, 'cannot tell the market of this funding file from its name: pass --venue and --symbol');
     const n = lines.length - 1;
+    // An empty file would leave an import record of nothing behind: it is a mistake, say so.
+    if (n === 0) fail(1, null, HEADER_ONLY);
     const ts = new Float64Array(n);
     const rate = new Float64Array(n);
     const mark = new Float64Array(n);
@@ -256,6 +260,7 @@ export function parseMarketFile(text: string, file: string, hints: MarketHints =
     );
 
   const n = lines.length - start;
+  if (n === 0) fail(1, null, HEADER_ONLY);
   const ot = new Float64Array(n);
   const o = new Float64Array(n);
   const h = new Float64Array(n);
