@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { BarColumns } from '../market/store.js';
 import { INTERVAL_MS, type Interval } from '../market/types.js';
 import { computeFeatures } from './features.js';
-import type { Decision, Strategy } from './strategies.js';
+import type { Decision, Features, Strategy } from './strategies.js';
 import type { Direction, SignalEvent } from './types.js';
 
 /**
@@ -17,9 +17,12 @@ export type SeriesRef = { asset: string; venue: string; symbol: string; interval
 
 /** Run a strategy's rules over one window; the decision at its last bar. */
 export function evaluateWindow(strategy: Strategy, window: BarColumns): Decision | null {
-  const n = window.length;
+  return window.length <= strategy.warmup ? null : decide(strategy, computeFeatures(window), window.length);
+}
+
+/** A strategy's decision at the last of `n` bars whose features are `f`. */
+function decide(strategy: Strategy, f: Features, n: number): Decision | null {
   if (n <= strategy.warmup) return null;
-  const f = computeFeatures(window);
   let prev: Direction = 'flat';
   let d: Decision | null = null;
   for (let i = strategy.warmup; i < n; i++) {
@@ -64,7 +67,13 @@ function sub(c: BarColumns, from: number, to: number): BarColumns {
   };
 }
 
-function event(ref: SeriesRef, strategy: Strategy, d: Decision, window: BarColumns): SignalEvent {
+function event(
+  ref: SeriesRef,
+  strategy: Strategy,
+  d: Decision,
+  window: BarColumns,
+  features?: Features,
+): SignalEvent {
   const last = window.length - 1;
   return {
     ...ref,
@@ -73,7 +82,7 @@ function event(ref: SeriesRef, strategy: Strategy, d: Decision, window: BarColum
     direction: d.direction,
     strength: d.strength,
     // Recomputed from the same window: the reason is only built for bars that issue a signal.
-    reason: strategy.reason(computeFeatures(window), last),
+    reason: strategy.reason(features ?? computeFeatures(window), last),
     issuedAt: window.openTime[last]! + INTERVAL_MS[ref.interval],
     inputsHash: inputsHash(strategy, window),
   };
@@ -90,16 +99,36 @@ export function signalAt(
   bars: BarColumns,
   t: number,
 ): SignalEvent | null {
+  return signalsAt(ref, [strategy], bars, t)[0] ?? null;
+}
+
+/**
+ * `signalAt` for several strategies at once, in their order: the indicators of the two windows
+ * (ending at `t` and at `t - 1`) are computed once and shared, which gives the same signals
+ * (features are a pure function of the window) for a fraction of the work.
+ */
+export function signalsAt(
+  ref: SeriesRef,
+  strategies: readonly Strategy[],
+  bars: BarColumns,
+  t: number,
+): SignalEvent[] {
   const w = SIGNAL_WINDOW_BARS;
-  if (t < w - 1 || t >= bars.length) return null;
+  if (t < w - 1 || t >= bars.length) return [];
   const window = sub(bars, t - w + 1, t + 1);
-  const d = evaluateWindow(strategy, window);
-  if (!d) return null;
-  if (t >= w) {
-    const prev = evaluateWindow(strategy, sub(bars, t - w, t));
-    if (prev && prev.direction === d.direction) return null;
+  const f = computeFeatures(window);
+  const fPrev = t >= w ? computeFeatures(sub(bars, t - w, t)) : null;
+  const out: SignalEvent[] = [];
+  for (const strategy of strategies) {
+    const d = decide(strategy, f, w);
+    if (!d) continue;
+    if (fPrev) {
+      const prev = decide(strategy, fPrev, w);
+      if (prev && prev.direction === d.direction) continue;
+    }
+    out.push(event(ref, strategy, d, window, f));
   }
-  return event(ref, strategy, d, window);
+  return out;
 }
 
 /** Every signal of a whole history (the batch computation): the same as `signalAt` at each bar. */

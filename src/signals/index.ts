@@ -6,6 +6,7 @@ export {
   type SeriesRef,
   SIGNAL_WINDOW_BARS,
   signalAt,
+  signalsAt,
 } from './engine.js';
 export { computeFeatures } from './features.js';
 export { createSignalLedger, type SignalLedger, type SignalQuery } from './ledger.js';

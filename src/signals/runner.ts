@@ -4,10 +4,9 @@ import type { Logger } from '../internal/logger.js';
 import { CANDLE_TOPIC, type CandleUpdate } from '../market/events.js';
 import { barsToColumns, type CandleStore } from '../market/store.js';
 import { type Bar, INTERVAL_MS, type Interval } from '../market/types.js';
-import { SIGNAL_WINDOW_BARS, signalAt } from './engine.js';
+import { SIGNAL_WINDOW_BARS, signalsAt } from './engine.js';
 import type { SignalLedger } from './ledger.js';
 import { STRATEGIES, type Strategy } from './strategies.js';
-import type { SignalEvent } from './types.js';
 
 /** Bus topic of newly issued signals; the message is a `SignalEvent` with its `knownAt`. */
 export const SIGNAL_TOPIC = 'signals.issued';
@@ -46,8 +45,9 @@ export type SignalRunner = {
 export function createSignalRunner(o: SignalRunnerOptions): SignalRunner {
   const strategies = o.strategies ?? STRATEGIES;
   let queue: Promise<void> = Promise.resolve();
-  // One grade computation per asset and day, whichever interval's bar closes the day first.
-  const gradedDays = new Set<string>();
+  // Per asset: the newest UTC day close graded, and a day close still waiting for its bars.
+  const gradedThrough = new Map<string, number>();
+  const pendingDay = new Map<string, number>();
   let closed = false;
   const unsubscribe = o.bus.subscribe(CANDLE_TOPIC, (m) => {
     const c = m as CandleUpdate;
@@ -57,29 +57,64 @@ export function createSignalRunner(o: SignalRunnerOptions): SignalRunner {
   });
 
   async function onBar(c: CandleUpdate): Promise<void> {
+    const step = INTERVAL_MS[c.interval];
     const key = { venue: c.venue, symbol: c.symbol, interval: c.interval };
     // Point in time: bars up to and including the one that just closed, never later ones.
     const desc = await o.store.barsDesc(key, { from: 0, to: c.bar.openTime + 1 }, SIGNAL_WINDOW_BARS + 1);
-    if (desc.length < SIGNAL_WINDOW_BARS || desc[0]!.openTime !== c.bar.openTime) return;
-    const cols = barsToColumns(desc.reverse());
-    const ref = { asset: c.asset, venue: c.venue, symbol: c.symbol, interval: c.interval };
-    const events: SignalEvent[] = [];
-    for (const s of strategies) {
-      const e = signalAt(ref, s, cols, cols.length - 1);
-      if (e) events.push(e);
+    // A live ingester stores closed bars shortly after publishing them: the bar that just closed
+    // may not be stored yet. It is the bar of the message then, when the stored ones reach the
+    // bar right before it (the same bars a batch computation reads once it is stored).
+    const stored = desc[0]?.openTime === c.bar.openTime;
+    if (!stored && desc[0]?.openTime === c.bar.openTime - step) {
+      desc.unshift(c.bar);
+      if (desc.length > SIGNAL_WINDOW_BARS + 1) desc.pop();
     }
-    const knownAt = o.clock();
-    if (events.length > 0) {
-      await o.ledger.append(events, knownAt);
-      for (const e of events) o.bus.publish(SIGNAL_TOPIC, { ...e, knownAt });
+    if (desc.length >= SIGNAL_WINDOW_BARS && desc[0]!.openTime === c.bar.openTime) {
+      const cols = barsToColumns(desc.reverse());
+      const ref = { asset: c.asset, venue: c.venue, symbol: c.symbol, interval: c.interval };
+      const events = signalsAt(ref, strategies, cols, cols.length - 1);
+      if (events.length > 0) {
+        // Stamped right before the write (no await in between), so nothing stamped earlier is still unwritten.
+        const knownAt = o.clock();
+        await o.ledger.append(events, knownAt);
+        for (const e of events) o.bus.publish(SIGNAL_TOPIC, { ...e, knownAt });
+      }
     }
+    if (o.grades) await grade(o.grades, c, stored);
+  }
+
+  /**
+   * Grades at each UTC day close of an asset, from daily bars up to that close. The first bar
+   * closing the day (often an hourly one) may arrive before the day's daily bar is stored: the
+   * day then stays pending and is graded at the asset's next bar whose reads include that
+   * daily bar, never from a history that stops a day short.
+   */
+  async function grade(
+    g: NonNullable<SignalRunnerOptions['grades']>,
+    c: CandleUpdate,
+    stored: boolean,
+  ): Promise<void> {
     const close = c.bar.openTime + INTERVAL_MS[c.interval];
-    if (o.grades && close % DAY_MS === 0 && !gradedDays.has(`${c.asset}|${close}`)) {
-      gradedDays.add(`${c.asset}|${close}`);
-      const daily = await o.grades.dailyBars(c.asset, close - 1, INVESTOR_MIN_BARS);
-      const grades = [traderGrade(c.asset, daily), investorGrade(c.asset, daily)].filter((g) => g !== null);
-      if (grades.length > 0) await o.grades.store.append(grades, knownAt);
+    if (close % DAY_MS === 0 && close > (gradedThrough.get(c.asset) ?? Number.NEGATIVE_INFINITY))
+      pendingDay.set(c.asset, close);
+    const day = pendingDay.get(c.asset);
+    if (day === undefined) return;
+    // Daily bars built from stored hourly ones would lack this hour: wait until it is stored.
+    if (!stored && c.interval !== '1d') return;
+    const daily = await g.dailyBars(c.asset, day - 1, INVESTOR_MIN_BARS);
+    // The day's own daily bar, published but not stored yet.
+    if (c.interval === '1d' && close === day && daily.at(-1)?.openTime === c.bar.openTime - DAY_MS) {
+      daily.push(c.bar);
+      if (daily.length > INVESTOR_MIN_BARS) daily.shift();
     }
+    if (daily.at(-1)?.openTime !== day - DAY_MS) {
+      o.logger.debug({ asset: c.asset, day: new Date(day).toISOString() }, 'grades wait for the daily bar');
+      return;
+    }
+    pendingDay.delete(c.asset);
+    gradedThrough.set(c.asset, day);
+    const grades = [traderGrade(c.asset, daily), investorGrade(c.asset, daily)].filter((x) => x !== null);
+    if (grades.length > 0) await g.store.append(grades, o.clock());
   }
 
   return {
