@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ChainIndexer, createChainIndexer, createChainStore } from '../chain/index.js';
-import { createIndexerRpc } from '../chain/rpcAdapter.js';
+import { type ChainIndexer, createConfiguredIndexer, whaleDepsOf } from '../chain/index.js';
 import type { Config } from '../internal/config.js';
 import { flushLogger, type Logger } from '../internal/logger.js';
 import { BACKTEST_JOB, backtestJobHandler, type JobRunner, startJobRunner } from '../jobs/index.js';
@@ -125,15 +124,13 @@ export async function startServer(config: Config, options: StartServerOptions = 
     shutdown.add('webhook dispatcher', () => dispatcher.close());
     if (config.chainIndexer)
       for (const chain of config.chainList) {
-        const ix = createChainIndexer({
-          chainId: chain.id,
-          rpc: createIndexerRpc(chain, logger),
-          store: createChainStore(services.db),
+        // Whale transfers are pushed on the bus after each batch (stream `whales`, webhooks).
+        const ix = createConfiguredIndexer({
+          chain,
+          db: services.db,
+          bus: services.common.bus,
           logger,
-          finality: chain.finality,
-          startBlock: BigInt(chain.startBlock),
-          fullBlocks: chain.fullBlocks,
-          nativeAddresses: chain.nativeAddresses === '*' ? '*' : new Set(chain.nativeAddresses),
+          whaleDeps: whaleDepsOf(services),
         });
         chainIndexers.push(ix);
         // Errors are logged and retried inside; a lease keeps one indexer per chain across processes.

@@ -4,6 +4,7 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { RawData, WebSocket } from 'ws';
+import { CHAIN_WHALE_TOPIC } from '../chain/whalePublisher.js';
 import {
   BadRequestError,
   RateLimitedError,
@@ -49,16 +50,19 @@ import {
  * WebSocket protocol (JSON text frames; client messages are parsed in streamProtocol.ts):
  *   → {"type":"subscribe","channel":"prices","assets":["bitcoin"]}
  *   → {"type":"subscribe","channel":"candles","assets":["bitcoin"],"interval":"1m"}
+ *   → {"type":"subscribe","channel":"signals","assets":["bitcoin"]}
+ *   → {"type":"subscribe","channel":"whales","chains":[1]}    (large ERC-20 transfers, see docs/onchain.md)
  *   → {"type":"unsubscribe",…} · {"type":"ping"}          (any may carry an "id", echoed back)
  *   ← {"type":"subscribed"|"unsubscribed","channel","assets","interval"?} · {"type":"pong"}
  *   ← {"type":"price","data":PriceQuote} · {"type":"candle","data":CandleUpdate}
+ *   ← {"type":"signal","data":SignalEvent} · {"type":"whale","data":WhaleTransferEvent}
  *   ← {"type":"heartbeat","ts":"…"} (plus a WebSocket ping) every heartbeatIntervalMs
  *   ← {"type":"error","code":"VALIDATION_FAILED"|"INVALID_JSON"|"ASSET_NOT_FOUND"|…,"message"}
  * Close codes: 1001 server shutting down, 1003 binary frame, 1008 message flood or connection
  * limit, 1009 message over maxMessageBytes, 4008 slow consumer.
  *
- * SSE: `GET /v1/stream/sse?prices=bitcoin,ethereum&candles=bitcoin:1m` → events `subscribed`,
- * `price` and `candle` (with `id:`; data is the PriceQuote / CandleUpdate), `heartbeat`.
+ * SSE: `GET /v1/stream/sse?prices=bitcoin,ethereum&candles=bitcoin:1m&signals=bitcoin&whales=1` →
+ * events `subscribed`, `price`, `candle`, `signal` and `whale` (with `id:`), `heartbeat`.
  *
  * Auth as the REST API (x-api-key or Bearer; `?apiKey=` too, as browsers cannot set WebSocket
  * headers — redacted from the access log), scope `read`, anonymous per ANONYMOUS_ACCESS; a
@@ -320,6 +324,8 @@ export async function registerStreams(
   const opts = resolveOptions(options);
   const now = options.now ?? Date.now;
   const resolveAsset = options.resolveAsset ?? defaultResolveAsset;
+  // The whales channel takes the chains this deployment indexes (CHAINS).
+  const knownChains: ReadonlySet<number> = new Set(config.chainList.map((c) => c.id));
   const authenticator = options.authenticator;
   const accessLog = config.accessLog ? createAccessLogWriter(logger) : null;
 
@@ -383,6 +389,10 @@ export async function registerStreams(
   });
   const unsubscribeSignals = bus.subscribe(SIGNAL_TOPIC, (m) => {
     hub.publishSignal(m);
+    ensureSweeping();
+  });
+  const unsubscribeWhales = bus.subscribe(CHAIN_WHALE_TOPIC, (m) => {
+    hub.publishWhale(m);
     ensureSweeping();
   });
 
@@ -595,7 +605,7 @@ export async function registerStreams(
       const reply = {
         type: cmd.type === 'subscribe' ? 'subscribed' : 'unsubscribed',
         channel: cmd.channel,
-        assets: cmd.assets,
+        ...(cmd.chains === undefined ? { assets: cmd.assets } : { chains: cmd.chains }),
         ...(cmd.interval === undefined ? {} : { interval: cmd.interval }),
         ...(cmd.id === undefined ? {} : { id: cmd.id }),
       };
@@ -645,7 +655,7 @@ export async function registerStreams(
         : Array.isArray(data)
           ? Buffer.concat(data).toString('utf8')
           : Buffer.from(data).toString('utf8');
-      const parsed = parseClientMessage(text, resolveAsset, opts.maxSubscriptionsPerConnection);
+      const parsed = parseClientMessage(text, resolveAsset, opts.maxSubscriptionsPerConnection, knownChains);
       if (parsed.ok) apply(parsed.command);
       else sendError(parsed.error);
     });
@@ -782,9 +792,9 @@ export async function registerStreams(
       compress: false,
       schema: {
         tags: ['streams'],
-        summary: 'Live prices, candles and signals (Server-Sent Events)',
+        summary: 'Live prices, candles, signals and whale transfers (Server-Sent Events)',
         description: [
-          'A `text/event-stream` of `price` (PriceQuote), `candle` (CandleUpdate) and `signal` (a new signal, as `GET /v1/signals` shows it but with times in ms) events, each with an `id:`, and a `heartbeat` event every few seconds.',
+          'A `text/event-stream` of `price` (PriceQuote), `candle` (CandleUpdate), `signal` (a new signal, as `GET /v1/signals` shows it but with times in ms) and `whale` (a large ERC-20 transfer as `GET /v1/chains/{chainId}/whales` lists it, plus `id`, `chainId`, `blockHash`, `final` and `removed`: true when a reorg dropped one pushed before) events, each with an `id:`, and a `heartbeat` event every few seconds.',
           'The first event, `subscribed`, echoes the canonical subscriptions.',
           `A client that falls behind gets the latest value per asset (per bar for candles) and is disconnected past a bound. The WebSocket variant is \`${STREAM_WS_PATH}\`.`,
           '',
@@ -802,6 +812,11 @@ export async function registerStreams(
               type: 'string',
               description: 'Comma-separated asset ids whose new signals to receive, e.g. `bitcoin,ethereum`',
             },
+            whales: {
+              type: 'string',
+              description:
+                'Comma-separated chain ids whose whale transfers to receive (configured chains only), e.g. `1,8453`',
+            },
             apiKey: { type: 'string', description: 'API key, for clients that cannot send headers' },
           },
         },
@@ -814,8 +829,14 @@ export async function registerStreams(
         request.query as Record<string, unknown>,
         resolveAsset,
         opts.maxSubscriptionsPerConnection,
+        knownChains,
       );
-      openSse(request, reply, sub.keys, { prices: sub.prices, candles: sub.candles, signals: sub.signals });
+      openSse(request, reply, sub.keys, {
+        prices: sub.prices,
+        candles: sub.candles,
+        signals: sub.signals,
+        ...(sub.whales.length > 0 ? { whales: sub.whales } : {}),
+      });
     },
   );
 
@@ -850,5 +871,6 @@ export async function registerStreams(
     unsubscribePrices();
     unsubscribeCandles();
     unsubscribeSignals();
+    unsubscribeWhales();
   });
 }

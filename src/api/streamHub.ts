@@ -31,8 +31,8 @@ export const DEFAULT_MAX_SUBSCRIPTIONS = 100;
 export type HubUpdate = {
   /** Per-process sequence number, increasing in publish order (the SSE `id:`). */
   readonly seq: number;
-  readonly type: 'price' | 'candle' | 'signal';
-  /** Subscription key: `p:bitcoin`, `c:bitcoin|1m` or `s:bitcoin`. */
+  readonly type: 'price' | 'candle' | 'signal' | 'whale';
+  /** Subscription key: `p:bitcoin`, `c:bitcoin|1m`, `s:bitcoin` or `w:1` (a chain's whale transfers). */
   readonly subKey: string;
   /** A pending update with the same conflation key is replaced by this one. */
   readonly conflationKey: string;
@@ -112,6 +112,11 @@ export type StreamHub = {
   publishCandle(candle: unknown): number;
   /** Fan out a newly issued signal (a `SignalEvent` with `knownAt`); never conflated away. */
   publishSignal(signal: unknown): number;
+  /**
+   * Fan out a whale transfer (a `WhaleTransferEvent`, or its `removed` copy after a reorg); never
+   * conflated away.
+   */
+  publishWhale(event: unknown): number;
   /** Flush congested connections that drained; close those past a bound. Call on a timer. */
   sweep(): void;
   /** Connections currently conflating (the transport runs its sweep timer while > 0). */
@@ -127,6 +132,11 @@ export function priceKey(asset: string): string {
 /** Subscription key of an asset's new signals (every interval and strategy). */
 export function signalKey(asset: string): string {
   return `s:${asset}`;
+}
+
+/** Subscription key of a chain's whale transfers. */
+export function whaleKey(chainId: number): string {
+  return `w:${chainId}`;
 }
 
 /** Subscription key of an asset's candles of one interval (every venue). */
@@ -383,6 +393,33 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
         final: true,
         dataJson,
         json: `{"type":"signal","data":${dataJson}}`,
+        frames: {},
+      });
+    },
+
+    publishWhale(event) {
+      if (
+        !isObject(event) ||
+        typeof event.id !== 'string' ||
+        event.id === '' ||
+        typeof event.chainId !== 'number' ||
+        !Number.isSafeInteger(event.chainId) ||
+        typeof event.removed !== 'boolean'
+      ) {
+        stats.invalid++;
+        return -1;
+      }
+      const key = whaleKey(event.chainId);
+      const dataJson = JSON.stringify(event);
+      return fanOut({
+        seq: ++seq,
+        type: 'whale',
+        subKey: key,
+        // The event id is unique (a removal has its own): a backlog keeps every one.
+        conflationKey: `${key}|${event.id}`,
+        final: true,
+        dataJson,
+        json: `{"type":"whale","data":${dataJson}}`,
         frames: {},
       });
     },

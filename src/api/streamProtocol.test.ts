@@ -1,7 +1,12 @@
 import type { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import * as ws from 'ws';
-import { AmbiguousSymbolError, AssetNotFoundError, ValidationError } from '../internal/errors.js';
+import {
+  AmbiguousSymbolError,
+  AssetNotFoundError,
+  ChainNotFoundError,
+  ValidationError,
+} from '../internal/errors.js';
 import {
   defaultResolveAsset,
   parseClientMessage,
@@ -98,6 +103,45 @@ describe('parseClientMessage', () => {
   });
 });
 
+describe('parseClientMessage: whales', () => {
+  const known = new Set([1, 31337]);
+  const whales = (m: Record<string, unknown>) =>
+    parseClientMessage(JSON.stringify({ type: 'subscribe', channel: 'whales', ...m }), registry, 100, known);
+
+  it('subscribes to configured chains by id', () => {
+    expect(whales({ chains: [1, 31337, 1], id: 3 })).toEqual({
+      ok: true,
+      command: {
+        type: 'subscribe',
+        channel: 'whales',
+        assets: [],
+        chains: [1, 31337],
+        keys: ['w:1', 'w:31337'],
+        id: 3,
+      },
+    });
+  });
+
+  it.each([
+    [{ chains: [10] }, 'CHAIN_NOT_FOUND'],
+    [{ chains: [] }, 'VALIDATION_FAILED'],
+    [{ chains: ['x'] }, 'VALIDATION_FAILED'],
+    [{ chains: [1.5] }, 'VALIDATION_FAILED'],
+    [{ chains: [-1] }, 'VALIDATION_FAILED'],
+    [{ assets: ['bitcoin'] }, 'VALIDATION_FAILED'],
+    [{ chains: [1], interval: '1m' }, 'VALIDATION_FAILED'],
+  ])('rejects %j with %s', (m, code) => {
+    const r = whales(m);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe(code);
+  });
+
+  it('refuses chains on the other channels', () => {
+    const r = parse({ type: 'subscribe', channel: 'prices', assets: ['bitcoin'], chains: [1] });
+    expect(r).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+  });
+});
+
 describe('parseSseQuery', () => {
   it('parses prices and candles lists (also repeated parameters)', () => {
     expect(
@@ -113,8 +157,19 @@ describe('parseSseQuery', () => {
         { asset: 'ethereum', interval: '1h' },
       ],
       signals: ['ethereum'],
+      whales: [],
       keys: ['p:bitcoin', 'p:ethereum', 'c:bitcoin|1m', 'c:ethereum|1h', 's:ethereum'],
     });
+  });
+
+  it('parses whales as configured chain ids', () => {
+    expect(parseSseQuery({ whales: '1, 8453,1' }, registry, 100, new Set([1, 8453]))).toMatchObject({
+      whales: [1, 8453],
+      keys: ['w:1', 'w:8453'],
+    });
+    expect(() => parseSseQuery({ whales: '10' }, registry, 100, new Set([1]))).toThrow(ChainNotFoundError);
+    expect(() => parseSseQuery({ whales: 'mainnet' }, registry, 100, new Set([1]))).toThrow(ValidationError);
+    expect(() => parseSseQuery({ whales: '0' }, registry, 100)).toThrow(ValidationError);
   });
 
   it.each([

@@ -1,6 +1,6 @@
-import { AppError, AssetNotFoundError, ValidationError } from '../internal/errors.js';
+import { AppError, AssetNotFoundError, ChainNotFoundError, ValidationError } from '../internal/errors.js';
 import { INTERVALS, isInterval } from '../market/types.js';
-import { candleKey, priceKey, signalKey } from './streamHub.js';
+import { candleKey, priceKey, signalKey, whaleKey } from './streamHub.js';
 
 /**
  * The client side of the stream protocol, as pure functions: parsing WebSocket client messages
@@ -10,6 +10,7 @@ import { candleKey, priceKey, signalKey } from './streamHub.js';
  *   {"type":"subscribe","channel":"prices","assets":["bitcoin","ethereum"]}
  *   {"type":"subscribe","channel":"candles","assets":["bitcoin"],"interval":"1m"}
  *   {"type":"subscribe","channel":"signals","assets":["bitcoin"]}
+ *   {"type":"subscribe","channel":"whales","chains":[1,8453]}
  *   {"type":"unsubscribe", …same…}
  *   {"type":"ping"}
  * Any message may carry an `id` (string or integer), echoed in the reply.
@@ -32,8 +33,17 @@ export const defaultResolveAsset: ResolveAsset = (s) => {
   );
 };
 
-/** What a WebSocket subscription is to: aggregate prices, candles of one interval, or new signals. */
-export type StreamChannel = 'prices' | 'candles' | 'signals';
+/**
+ * What a WebSocket subscription is to: aggregate prices, candles of one interval, new signals, or
+ * the whale transfers of indexed chains.
+ */
+export type StreamChannel = 'prices' | 'candles' | 'signals' | 'whales';
+
+/** Chain ids a stream may subscribe to (the configured chains); undefined: any positive id. */
+export type KnownChains = ReadonlySet<number> | undefined;
+
+// Largest chain id accepted (EIP-2294 bounds chain ids well below this).
+const MAX_CHAIN_ID = 2 ** 53 - 1;
 
 /** A client message after validation. */
 export type ClientCommand =
@@ -41,8 +51,10 @@ export type ClientCommand =
   | {
       type: 'subscribe' | 'unsubscribe';
       channel: StreamChannel;
-      /** Canonical asset ids, de-duplicated, in request order. */
+      /** Canonical asset ids, de-duplicated, in request order (empty for `whales`). */
       assets: string[];
+      /** Chain ids, de-duplicated, in request order (`whales` only). */
+      chains?: number[];
       interval?: string;
       /** Subscription keys (see `priceKey`/`candleKey`). */
       keys: string[];
@@ -95,11 +107,42 @@ function resolveAssets(
   return out;
 }
 
+/** Check one chain id argument; throws `ValidationError` (400) or `ChainNotFoundError` (404). */
+function chainOne(v: unknown, known: KnownChains, path: (string | number)[], inQuery: boolean): number {
+  const n = typeof v === 'string' && /^\d{1,16}$/.test(v.trim()) ? Number(v.trim()) : v;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n > MAX_CHAIN_ID) {
+    const message = 'must be a chain id (a positive integer)';
+    throw new ValidationError(`${path.join('.')} ${message}`, {
+      issues: [{ path, message, ...(inQuery ? { in: 'query' } : {}) }],
+    });
+  }
+  if (known && !known.has(n))
+    throw new ChainNotFoundError(
+      `chain ${n} is not indexed here${known.size > 0 ? ` (indexed: ${[...known].join(', ')})` : ' (no chain is configured)'}`,
+    );
+  return n;
+}
+
+/** Check and de-duplicate chain id arguments, keeping their order. */
+function chainList(raw: readonly unknown[], known: KnownChains, where: string, inQuery: boolean): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const id = chainOne(raw[i], known, [where, i], inQuery);
+    if (!out.includes(id)) out.push(id);
+  }
+  return out;
+}
+
 /**
  * Parse one WebSocket text message. Never throws: anything wrong becomes a `ProtocolError`.
  * @example parseClientMessage('{"type":"ping"}', defaultResolveAsset, 100) // { ok: true, command: { type: 'ping' } }
  */
-export function parseClientMessage(text: string, resolve: ResolveAsset, maxAssets: number): ParseResult {
+export function parseClientMessage(
+  text: string,
+  resolve: ResolveAsset,
+  maxAssets: number,
+  knownChains?: KnownChains,
+): ParseResult {
   let msg: unknown;
   try {
     msg = JSON.parse(text);
@@ -130,14 +173,47 @@ export function parseClientMessage(text: string, resolve: ResolveAsset, maxAsset
       id,
     );
   }
-  if (m.channel !== 'prices' && m.channel !== 'candles' && m.channel !== 'signals') {
+  if (
+    m.channel !== 'prices' &&
+    m.channel !== 'candles' &&
+    m.channel !== 'signals' &&
+    m.channel !== 'whales'
+  ) {
     return fail(
       'VALIDATION_FAILED',
-      `unknown channel ${typeof m.channel === 'string' ? `'${m.channel.slice(0, 32)}'` : '(missing)'}: expected prices, candles or signals`,
+      `unknown channel ${typeof m.channel === 'string' ? `'${m.channel.slice(0, 32)}'` : '(missing)'}: expected prices, candles, signals or whales`,
       id,
     );
   }
   const channel: StreamChannel = m.channel;
+  if (channel === 'whales') {
+    if (m.interval !== undefined || m.assets !== undefined)
+      return fail('VALIDATION_FAILED', '"whales" takes "chains" (chain ids), not "assets" or "interval"', id);
+    if (!Array.isArray(m.chains) || m.chains.length === 0)
+      return fail('VALIDATION_FAILED', '"chains" must be a non-empty array of chain ids, e.g. [1]', id);
+    if (m.chains.length > maxAssets)
+      return fail('VALIDATION_FAILED', `"chains" may list at most ${maxAssets} chains`, id);
+    let chains: number[];
+    try {
+      chains = chainList(m.chains, knownChains, 'chains', false);
+    } catch (err) {
+      const e = errorOf(err);
+      return fail(e.code, e.message, id);
+    }
+    return {
+      ok: true,
+      command: {
+        type: m.type,
+        channel,
+        assets: [],
+        chains,
+        keys: chains.map(whaleKey),
+        ...(id === undefined ? {} : { id }),
+      },
+    };
+  } else if (m.chains !== undefined) {
+    return fail('VALIDATION_FAILED', '"chains" applies to the whales channel only', id);
+  }
   let interval: string | undefined;
   if (channel === 'candles') {
     if (typeof m.interval !== 'string' || !isInterval(m.interval)) {
@@ -181,6 +257,8 @@ export type SseSubscription = {
   prices: string[];
   signals: string[];
   candles: { asset: string; interval: string }[];
+  /** Chain ids whose whale transfers to receive. */
+  whales: number[];
   keys: string[];
 };
 
@@ -210,17 +288,28 @@ export function parseSseQuery(
   query: Record<string, unknown>,
   resolve: ResolveAsset,
   maxSubscriptions: number,
+  knownChains?: KnownChains,
 ): SseSubscription {
   const rawPrices = listParam(query.prices, 'prices');
   const rawCandles = listParam(query.candles, 'candles');
   const rawSignals = listParam(query.signals, 'signals');
-  if (rawPrices.length === 0 && rawCandles.length === 0 && rawSignals.length === 0) {
+  const rawWhales = listParam(query.whales, 'whales');
+  if (
+    rawPrices.length === 0 &&
+    rawCandles.length === 0 &&
+    rawSignals.length === 0 &&
+    rawWhales.length === 0
+  ) {
     throw new ValidationError(
-      'subscribe to something: ?prices=bitcoin,ethereum, ?candles=bitcoin:1m and/or ?signals=bitcoin',
-      { issues: [{ path: ['prices'], message: 'prices, candles or signals is required', in: 'query' }] },
+      'subscribe to something: ?prices=bitcoin,ethereum, ?candles=bitcoin:1m, ?signals=bitcoin and/or ?whales=1',
+      {
+        issues: [
+          { path: ['prices'], message: 'prices, candles, signals or whales is required', in: 'query' },
+        ],
+      },
     );
   }
-  if (rawPrices.length + rawCandles.length + rawSignals.length > maxSubscriptions) {
+  if (rawPrices.length + rawCandles.length + rawSignals.length + rawWhales.length > maxSubscriptions) {
     throw new ValidationError(`at most ${maxSubscriptions} subscriptions per stream`, {
       issues: [
         { path: ['prices'], message: `at most ${maxSubscriptions} subscriptions in all`, in: 'query' },
@@ -229,6 +318,7 @@ export function parseSseQuery(
   }
   const prices = resolveAssets(rawPrices, resolve, 'prices', true);
   const signals = resolveAssets(rawSignals, resolve, 'signals', true);
+  const whales = chainList(rawWhales, knownChains, 'whales', true);
   const candles: { asset: string; interval: string }[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < rawCandles.length; i++) {
@@ -251,8 +341,9 @@ export function parseSseQuery(
     ...prices.map(priceKey),
     ...candles.map((c) => candleKey(c.asset, c.interval)),
     ...signals.map(signalKey),
+    ...whales.map(whaleKey),
   ];
-  return { prices, candles, signals, keys };
+  return { prices, candles, signals, whales, keys };
 }
 
 /**

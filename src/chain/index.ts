@@ -2,6 +2,12 @@
  * The on-chain side: log decoding (pure), the chain store (transfers, approvals, balances,
  * checkpoints, reorg rollback) and the per-chain indexer.
  */
+
+export {
+  type ConfiguredIndexerOptions,
+  createConfiguredIndexer,
+  whaleDepsOf,
+} from './configuredIndexer.js';
 export {
   balanceDeltas,
   type DecodedLogs,
@@ -33,3 +39,13 @@ export {
   type NativeTransfer,
   type TokenMeta,
 } from './store/chainStore.js';
+export {
+  CHAIN_WHALE_TOPIC,
+  createWhalePublisher,
+  isWhaleTransferEvent,
+  WHALE_PUSH_MIN_WINDOW_BLOCKS,
+  type WhalePublisher,
+  type WhalePublisherOptions,
+  type WhaleTransferEvent,
+  whaleEventId,
+} from './whalePublisher.js';

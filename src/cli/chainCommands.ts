@@ -1,4 +1,4 @@
-import { createChainIndexer, createChainStore } from '../chain/index.js';
+import { createChainStore, createConfiguredIndexer, whaleDepsOf } from '../chain/index.js';
 import { createIndexerRpc } from '../chain/rpcAdapter.js';
 import { readLockHolder } from '../db/index.js';
 import type { Config, SettingKey } from '../internal/config.js';
@@ -106,38 +106,40 @@ export function createChainCommands(deps: ChainCommandDeps): Command[] {
         if (remoteId !== chain.id)
           throw deps.usageError(`the RPC endpoint serves chain ${remoteId}, not ${chain.id}: check CHAINS`);
         const store = createChainStore(services.db);
-        const indexer = createChainIndexer({
-          chainId: chain.id,
-          rpc,
-          store,
+        // Whale transfers go on the bus: with REDIS_URL, running servers stream them and send webhooks.
+        const indexer = createConfiguredIndexer({
+          chain,
+          db: services.db,
+          bus: services.common.bus,
           logger,
-          finality: chain.finality,
-          startBlock: fromBlock ?? BigInt(chain.startBlock),
-          fullBlocks: chain.fullBlocks,
-          nativeAddresses: chain.nativeAddresses === '*' ? '*' : new Set(chain.nativeAddresses),
-          onProgress(p) {
-            firstBlock ??= p.block;
-            logs += p.logs;
-            const secs = (performance.now() - started) / 1000;
-            const done = p.block - (firstBlock ?? p.block) + 1n;
-            blocksSeen = done;
-            const rate = Number(done) / Math.max(secs, 1e-3);
-            const left = Number(p.head - p.block);
-            const eta = rate > 0 ? left / rate : 0;
-            const line = {
-              chainId: p.chainId,
-              block: p.block.toString(),
-              head: p.head.toString(),
-              behind: left,
-              blocksPerSecond: Math.round(rate),
-              logsPerSecond: Math.round(logs / Math.max(secs, 1e-3)),
-              etaSeconds: Math.round(eta),
-            };
-            if (ctx.json) ctx.io.err(`${JSON.stringify(line)}\n`);
-            else if (isTty)
-              process.stderr.write(
-                `\r\x1b[Kblock ${line.block} / ${line.head} (${line.behind} behind) · ${line.blocksPerSecond} blocks/s · ${line.logsPerSecond} logs/s · ETA ${line.etaSeconds}s`,
-              );
+          whaleDeps: whaleDepsOf(services),
+          rpc,
+          overrides: {
+            startBlock: fromBlock ?? BigInt(chain.startBlock),
+            onProgress(p) {
+              firstBlock ??= p.block;
+              logs += p.logs;
+              const secs = (performance.now() - started) / 1000;
+              const done = p.block - (firstBlock ?? p.block) + 1n;
+              blocksSeen = done;
+              const rate = Number(done) / Math.max(secs, 1e-3);
+              const left = Number(p.head - p.block);
+              const eta = rate > 0 ? left / rate : 0;
+              const line = {
+                chainId: p.chainId,
+                block: p.block.toString(),
+                head: p.head.toString(),
+                behind: left,
+                blocksPerSecond: Math.round(rate),
+                logsPerSecond: Math.round(logs / Math.max(secs, 1e-3)),
+                etaSeconds: Math.round(eta),
+              };
+              if (ctx.json) ctx.io.err(`${JSON.stringify(line)}\n`);
+              else if (isTty)
+                process.stderr.write(
+                  `\r\x1b[Kblock ${line.block} / ${line.head} (${line.behind} behind) · ${line.blocksPerSecond} blocks/s · ${line.logsPerSecond} logs/s · ETA ${line.etaSeconds}s`,
+                );
+            },
           },
         });
         const target = toBlockArg ?? (await rpc.blockNumber());

@@ -107,6 +107,7 @@ describe('CHAINS', () => {
         fullBlocks: false,
         nativeAddresses: [],
         requestsPerSecond: 25,
+        whaleMinUsd: 1_000_000,
       },
       expect.objectContaining({ id: 31337, rpc: ['http://127.0.0.1:8545'] }),
     ]);

@@ -322,7 +322,7 @@ export const SETTINGS = {
     schema: Type.String({ maxLength: 20_000 }),
     default: '',
     description:
-      'EVM chains to index: `id=rpcUrl[,rpcUrl…]` separated by `;`, or a JSON array of {id, rpc, finality, startBlock, fullBlocks, nativeAddresses, requestsPerSecond} (see docs/onchain.md)',
+      'EVM chains to index: `id=rpcUrl[,rpcUrl…]` separated by `;`, or a JSON array of {id, rpc, finality, startBlock, fullBlocks, nativeAddresses, requestsPerSecond, whaleMinUsd} (see docs/onchain.md)',
     secret: true,
   },
   chainIndexer: {
@@ -358,6 +358,8 @@ export type ChainConfig = {
   nativeAddresses: readonly string[] | '*';
   /** Per RPC URL. */
   requestsPerSecond: number;
+  /** ERC-20 transfers worth at least this (USD at block time) are pushed live (stream, webhooks). */
+  whaleMinUsd: number;
 };
 
 const ChainSchema = Type.Object(
@@ -371,6 +373,7 @@ const ChainSchema = Type.Object(
       Type.Union([Type.Literal('*'), Type.Array(Type.String({ pattern: '^0x[0-9a-fA-F]{40}$' }))]),
     ),
     requestsPerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10_000 })),
+    whaleMinUsd: Type.Optional(Type.Number({ minimum: 1, maximum: 1e12 })),
   },
   { additionalProperties: false },
 );
@@ -422,6 +425,7 @@ export function parseChains(raw: string): ChainConfig[] {
       nativeAddresses:
         item.nativeAddresses === '*' ? '*' : (item.nativeAddresses ?? []).map((a) => a.toLowerCase()),
       requestsPerSecond: item.requestsPerSecond ?? 25,
+      whaleMinUsd: item.whaleMinUsd ?? 1_000_000,
     };
   });
 }

@@ -1,11 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import {
-  type AddressLabels,
-  labelFlows,
-  type PriceBar,
-  type WhaleDeps,
-  whaleTransfers,
-} from '../chain/insights/index.js';
+import { whaleDepsOf } from '../chain/index.js';
+import { type AddressLabels, labelFlows, type WhaleDeps, whaleTransfers } from '../chain/insights/index.js';
 import { ServiceUnavailableError } from '../internal/errors.js';
 import type { Services } from '../services/index.js';
 import {
@@ -25,8 +20,6 @@ import { defineOperation } from './operation.js';
 const FLOWS_MAX_DAYS = 90;
 const WHALES_MAX_HOURS = 720;
 const WHALES_MAX_LIMIT = 1000;
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 
 /** The label file loaded at start (`CHAIN_LABELS_FILE`), when the services carry one. */
 function chainLabels(services: Services): AddressLabels {
@@ -132,29 +125,7 @@ export const getLabelFlows = defineOperation({
 
 /** Token → asset through the registry, and closed bars from the market service. */
 function whaleDeps(services: Services): WhaleDeps {
-  return {
-    assetOf(caip19) {
-      const asset = services.assets.byContract(caip19);
-      if (!asset) return undefined;
-      return {
-        id: asset.id,
-        symbol: asset.symbol,
-        decimals: asset.contracts.find((c) => c.caip19 === caip19)?.decimals ?? null,
-        usdPegged: asset.stablecoin === 'USD',
-      };
-    },
-    async bars(assetId, interval, fromMs, toMs): Promise<PriceBar[]> {
-      const step = interval === '1h' ? HOUR_MS : DAY_MS;
-      const r = await services.market.ohlcv({
-        assetId,
-        interval,
-        from: fromMs,
-        to: toMs,
-        limit: Math.ceil((toMs - fromMs) / step) + 1,
-      });
-      return (r?.bars ?? []).filter((b) => b.final).map((b) => ({ openTime: b.openTime, close: b.close }));
-    },
-  };
+  return whaleDepsOf(services);
 }
 
 export const listWhaleTransfers = defineOperation({

@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Bus } from '../bus/index.js';
+import { CHAIN_WHALE_TOPIC, isWhaleTransferEvent, type WhaleTransferEvent } from '../chain/whalePublisher.js';
 import type { Logger } from '../internal/logger.js';
 import { SIGNAL_TOPIC } from '../signals/runner.js';
 import type { SignalEvent } from '../signals/types.js';
@@ -57,6 +58,36 @@ export function signalPayload(eventId: string, s: SignalEvent & { knownAt?: numb
   });
 }
 
+/**
+ * The JSON body of a `chain.whale_transfer` delivery: the event as the stream pushes it. A
+ * transfer that a reorg removed comes again with `removed: true` under its own id.
+ */
+export function whalePayload(e: WhaleTransferEvent): string {
+  return JSON.stringify({
+    id: e.id,
+    type: 'chain.whale_transfer',
+    createdAt: new Date(e.pushedAt).toISOString(),
+    data: {
+      chainId: e.chainId,
+      removed: e.removed,
+      final: e.final,
+      block: e.block,
+      blockHash: e.blockHash,
+      timestamp: e.timestamp,
+      logIndex: e.logIndex,
+      txHash: e.txHash,
+      token: e.token,
+      symbol: e.symbol,
+      asset: e.asset,
+      from: e.from,
+      to: e.to,
+      amount: e.amount,
+      usd: e.usd,
+      price: e.price,
+    },
+  });
+}
+
 /** Delay before retry `attempt` (1-based): base · 2^(attempt−1), ±20 % jitter, at most an hour. */
 export function retryDelayMs(attempt: number, baseMs: number, random = Math.random): number {
   const d = Math.min(MAX_RETRY_MS, baseMs * 2 ** (attempt - 1));
@@ -76,7 +107,7 @@ function isSignal(m: unknown): m is SignalEvent & { knownAt?: number } {
 }
 
 /**
- * Signed webhooks for new signals. Every process puts each new signal in the database outbox
+ * Signed webhooks for new signals and whale transfers. Every process puts each new event in the database outbox
  * for the matching webhooks (idempotent: one row per webhook and event), then works the
  * outbox off: POST with HMAC-SHA256 signatures, a 2xx is delivered, anything else is retried
  * with exponential backoff until `maxAttempts`, and every attempt is kept in the delivery log.
@@ -94,6 +125,18 @@ export function startWebhookDispatcher(o: WebhookDispatcherOptions): WebhookDisp
     if (closed || !isSignal(m)) return;
     const p = o.store
       .enqueueSignal(m, (id) => signalPayload(id, m), now())
+      .then((queued) => {
+        if (queued > 0) kick();
+      })
+      .catch((err) => o.logger.warn({ err }, 'webhook enqueue failed'))
+      .finally(() => enqueues.delete(p));
+    enqueues.add(p);
+  });
+
+  const unsubscribeWhales = o.bus.subscribe(CHAIN_WHALE_TOPIC, (m) => {
+    if (closed || !isWhaleTransferEvent(m)) return;
+    const p = o.store
+      .enqueueEvent('chain.whale_transfer', m.id, whalePayload(m), { asset: m.asset }, now())
       .then((queued) => {
         if (queued > 0) kick();
       })
@@ -205,6 +248,7 @@ export function startWebhookDispatcher(o: WebhookDispatcherOptions): WebhookDisp
       closed = true;
       clearInterval(timer);
       unsubscribe();
+      unsubscribeWhales();
       await Promise.all([...enqueues]);
       await working;
     },

@@ -5,6 +5,7 @@ export {
   startWebhookDispatcher,
   type WebhookDispatcher,
   type WebhookDispatcherOptions,
+  whalePayload,
 } from './dispatcher.js';
 export { createWebhookSecret, type SignatureHeaders, signWebhook, verifyWebhook } from './signing.js';
 export { isPrivateAddress, MAX_WEBHOOK_URL_LENGTH, webhookUrlProblem } from './urlPolicy.js';

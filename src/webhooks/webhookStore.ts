@@ -3,8 +3,11 @@ import type { Db } from '../db/index.js';
 import type { SignalEvent } from '../signals/types.js';
 import { createWebhookSecret } from './signing.js';
 
-/** Event types a webhook can subscribe to. */
-export const WEBHOOK_EVENTS = ['signal.issued'] as const;
+/**
+ * Event types a webhook can subscribe to: new signals, and large ERC-20 transfers found by the
+ * chain indexer (`chain.whale_transfer`, with `removed: true` when a reorg dropped one).
+ */
+export const WEBHOOK_EVENTS = ['signal.issued', 'chain.whale_transfer'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number] | 'ping';
 
 /** A webhook subscription (the secret is only returned once, at creation). */
@@ -13,7 +16,7 @@ export type Webhook = {
   ownerKeyId: string;
   url: string;
   events: string[];
-  /** Filters on signals; null = every one. */
+  /** Filters; null = every one. `assets` also filters whale transfers (by the token's asset). */
   assets: string[] | null;
   intervals: string[] | null;
   strategies: string[] | null;
@@ -123,6 +126,17 @@ export type WebhookStore = {
   remove(id: string): Promise<boolean>;
   /** Queue `payload` for every active webhook matching the signal; returns how many were queued. */
   enqueueSignal(signal: SignalEvent, payload: (eventId: string) => string, now: number): Promise<number>;
+  /**
+   * Queue an event for every active webhook subscribed to `type` whose asset filter lets `asset`
+   * through (idempotent per webhook and event id); returns how many were queued.
+   */
+  enqueueEvent(
+    type: Exclude<WebhookEventType, 'ping' | 'signal.issued'>,
+    eventId: string,
+    payload: string,
+    filter: { asset: string },
+    now: number,
+  ): Promise<number>;
   /** Queue one event for one webhook (a test ping). */
   enqueue(
     webhookId: string,
@@ -206,6 +220,19 @@ export function createWebhookStore(db: Db): WebhookStore {
          on conflict (webhook_id, event_id) do nothing
          returning id`,
         [eventId, payload(eventId), now, signal.asset, signal.interval, signal.strategy],
+      );
+      return rows.length;
+    },
+
+    async enqueueEvent(type, eventId, payload, filter, now) {
+      const rows = await db.query<{ id: string }>(
+        `insert into webhook_deliveries (webhook_id, event_id, event_type, payload, status, next_attempt_at, created_at)
+         select w.id, $1, $2::text, $3, 'pending', $4::bigint, $4::bigint from webhooks w
+          where w.disabled_at is null and $2::text = any(w.events)
+            and (w.assets is null or $5::text = any(w.assets))
+         on conflict (webhook_id, event_id) do nothing
+         returning id`,
+        [eventId, type, payload, now, filter.asset],
       );
       return rows.length;
     },

@@ -94,6 +94,7 @@ describe.runIf(available.ok)('indexer on anvil', () => {
       fullBlocks: true,
       nativeAddresses: '*',
       requestsPerSecond: 1000,
+      whaleMinUsd: 1_000_000,
     };
   }, 120_000);
 

@@ -37,6 +37,13 @@ export type ChainIndexerOptions = {
   /** Parallel block reads (default 8). */
   concurrency?: number;
   now?: () => number;
+  /**
+   * Called after each batch committed, with the head it was read against (live pushes: whale
+   * transfers). Awaited, so hooks see batches in order; a hook that throws is logged, never retried.
+   */
+  onCommit?: (batch: ChainBatch, head: bigint) => Promise<void>;
+  /** Called after a reorg was rolled back to `ancestor` (removals of what was pushed). */
+  onRollback?: (ancestor: bigint) => void;
   /** Called after each committed batch (progress bars, tests). */
   onProgress?: (p: { chainId: number; block: bigint; head: bigint; logs: number; blocks: number }) => void;
 };
@@ -126,6 +133,11 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
     else
       log.warn({ ancestor: ancestor.toString(), depth: depth.toString() }, 'chain reorganized: rolling back');
     await store.rollback(chainId, ancestor, now());
+    try {
+      o.onRollback?.(ancestor);
+    } catch (err) {
+      log.warn({ err }, 'rollback hook failed');
+    }
     return ancestor;
   }
 
@@ -200,6 +212,7 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
         checkpoint: { block: chunk.toBlock, hash: blocks.get(chunk.toBlock)!.hash },
       };
       await store.apply(chainId, batch, now());
+      if (o.onCommit) await o.onCommit(batch, head).catch((err) => log.warn({ err }, 'commit hook failed'));
       logsSeen += chunk.logs.length;
       o.onProgress?.({
         chainId,

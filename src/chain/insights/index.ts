@@ -49,10 +49,12 @@ export {
 export {
   type PriceBar,
   type TokenAsset,
+  type TransferToValue,
   type UsdPrice,
   type UsdPriceSource,
   usdPriceAt,
   valueTransferUsd,
+  valueWhaleTransfers,
   type WhaleDeps,
   type WhaleOptions,
   type WhaleTransfer,

@@ -246,3 +246,93 @@ export async function whaleTransfers(
   }
   return out;
 }
+
+/** A committed ERC-20 transfer to value (what the indexer has right after a batch). */
+export type TransferToValue = {
+  blockNumber: bigint;
+  blockHash: string;
+  /** Block time, seconds. */
+  timestamp: number;
+  logIndex: number;
+  txHash: string;
+  token: string;
+  from: string;
+  to: string;
+  value: bigint;
+};
+
+/**
+ * The transfers worth at least `minUsd` at their block time, valued exactly as
+ * `whaleTransfers` values them (registry asset, 1h/1d close covering the time, USD peg), in the
+ * order given. Used to push whale transfers live as the indexer commits them.
+ */
+export async function valueWhaleTransfers(
+  db: Queryable,
+  chainId: number,
+  transfers: readonly TransferToValue[],
+  minUsd: number,
+  deps: WhaleDeps,
+): Promise<(WhaleTransfer & { blockHash: string })[]> {
+  if (transfers.length === 0) return [];
+  const tokens = [...new Set(transfers.map((t) => t.token))];
+  const mapped = tokens
+    .map((token) => ({ token, asset: deps.assetOf(`eip155:${chainId}/erc20:${token}`) }))
+    .filter((m): m is { token: string; asset: TokenAsset } => m.asset !== undefined);
+  if (mapped.length === 0) return [];
+  const infos = await tokenInfos(
+    db,
+    chainId,
+    mapped.map((m) => m.token),
+  );
+  let minT = Number.POSITIVE_INFINITY;
+  let maxT = 0;
+  for (const t of transfers) {
+    minT = Math.min(minT, t.timestamp * 1000);
+    maxT = Math.max(maxT, t.timestamp * 1000);
+  }
+  const barsOf = new Map<string, Promise<UsdPriceSource>>();
+  const priced = new Map<string, { asset: TokenAsset; decimals: number; prices: Promise<UsdPriceSource> }>();
+  for (const { token, asset } of mapped) {
+    const decimals = infos.get(token)?.decimals ?? asset.decimals;
+    if (decimals === null) continue;
+    if (!barsOf.has(asset.id))
+      barsOf.set(
+        asset.id,
+        Promise.all([
+          deps.bars(asset.id, '1h', minT - MAX_BAR_AGE_BARS * HOUR_MS, maxT + 1),
+          deps.bars(asset.id, '1d', minT - MAX_BAR_AGE_BARS * DAY_MS, maxT + 1),
+        ]).then(([h1, d1]) => ({ h1, d1, usdPegged: asset.usdPegged })),
+      );
+    priced.set(token, { asset, decimals, prices: barsOf.get(asset.id)! });
+  }
+  const out: (WhaleTransfer & { blockHash: string })[] = [];
+  for (const t of transfers) {
+    const p = priced.get(t.token);
+    if (!p) continue;
+    const v = valueTransferUsd(
+      { value: t.value, decimals: p.decimals, timestamp: t.timestamp },
+      await p.prices,
+    );
+    if (!v || v.usd < minUsd) continue;
+    out.push({
+      block: t.blockNumber.toString(),
+      blockHash: t.blockHash,
+      timestamp: isoTime(t.timestamp),
+      logIndex: t.logIndex,
+      txHash: t.txHash,
+      token: t.token,
+      symbol: infos.get(t.token)?.symbol ?? p.asset.symbol,
+      asset: p.asset.id,
+      from: t.from,
+      to: t.to,
+      amount: amountJson(t.value, p.decimals),
+      usd: v.usd,
+      price: {
+        usd: v.price.price,
+        source: v.price.source,
+        barTime: v.price.barTime === null ? null : new Date(v.price.barTime).toISOString(),
+      },
+    });
+  }
+  return out;
+}
