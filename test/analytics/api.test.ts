@@ -1,6 +1,8 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { investorGrade, traderGrade } from '../../src/grades/index.js';
+import { type Grade, INVESTOR_MIN_BARS, investorGrade, traderGrade } from '../../src/grades/index.js';
 import { importMarketFiles } from '../../src/market/index.js';
 import { createMarketResolver } from '../../src/services/index.js';
 import {
@@ -15,6 +17,9 @@ import {
 type Json = Record<string, any>;
 
 const DAY = 86_400_000;
+const DAILY_DIR = join(SHARED_DATA, 'binance-ohlcv-yanniedog', '1d');
+// Imported in two steps by the point-in-time grades test (earlier bars, then later ones).
+const LATE_FILE = 'LTCUSDT_1d.csv';
 
 describe.runIf(!HAVE_SHARED_DATA)('analytics operations', () => {
   it.skip(`skipped: ${SHARED_DATA} not found`, () => {});
@@ -27,14 +32,27 @@ describe.runIf(HAVE_SHARED_DATA)('analytics operations on the shared daily bars'
     return { status: r.statusCode, body: r.json() as Json };
   };
 
-  beforeAll(async () => {
-    server = await startTestServer();
-    await importMarketFiles(
+  let dir: string;
+  const importFiles = (files: string[]) =>
+    importMarketFiles(
       { db: server.services.db, resolveMarket: createMarketResolver(server.services.assets) },
-      [join(SHARED_DATA, 'binance-ohlcv-yanniedog', '1d')],
+      files,
+    );
+
+  beforeAll(async () => {
+    // More requests than an anonymous client may make per minute.
+    server = await startTestServer({ ANONYMOUS_RPM: '100000' });
+    dir = mkdtempSync(join(tmpdir(), 'sextant-analytics-'));
+    await importFiles(
+      readdirSync(DAILY_DIR)
+        .filter((f) => f.endsWith('.csv') && f !== LATE_FILE)
+        .map((f) => join(DAILY_DIR, f)),
     );
   }, 120_000);
-  afterAll(() => stopTestServer(server));
+  afterAll(async () => {
+    await stopTestServer(server);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('serves an indicator per closed bar; SMA equals the plain average', async () => {
     const { status, body } = await get(
@@ -117,8 +135,6 @@ describe.runIf(HAVE_SHARED_DATA)('analytics operations on the shared daily bars'
         expect(g.score).toBeLessThanOrEqual(100);
         expect(g.factors.reduce((s, f) => s + f.weight, 0)).toBeCloseTo(1, 12);
       }
-      // Adding a later bar never changes a grade as of an earlier time.
-      expect(traderGrade('bitcoin', upTo)).toEqual(t);
       grades.push(t, i);
     }
     await server.services.grades.append(grades, Date.UTC(2025, 6, 1));
@@ -130,5 +146,95 @@ describe.runIf(HAVE_SHARED_DATA)('analytics operations on the shared daily bars'
     const hist = await get('/v1/grades?asset=bitcoin&kind=trader&from=2025-01-01&to=2025-12-31');
     expect(hist.body.data).toHaveLength(3);
     expect((await get('/v1/grades?from=2025-01-01')).status).toBe(400);
+  });
+  it('appending later bars changes neither earlier grades nor /v1/grades?asOf for earlier times', async () => {
+    // Litecoin's daily bars opening before CUT first, the three months after later.
+    const CUT = Date.UTC(2025, 3, 1);
+    const early = [Date.UTC(2025, 1, 1), Date.UTC(2025, 2, 1), CUT];
+    const late = [Date.UTC(2025, 4, 1), Date.UTC(2025, 5, 1), Date.UTC(2025, 6, 1)];
+    const lines = readFileSync(join(DAILY_DIR, LATE_FILE), 'utf8').trim().split('\n');
+    const importRows = async (from: number, to: number) => {
+      const part = lines.slice(1).filter((r) => {
+        const t = Date.parse(`${r.slice(0, 10)}T00:00:00Z`);
+        return t >= from && t < to;
+      });
+      // A scratch copy of a slice (never committed).
+      const file = join(dir, LATE_FILE);
+      writeFileSync(file, `${lines[0]}\n${part.join('\n')}\n`);
+      await importFiles([file]);
+      return part.length;
+    };
+    /** Grades as the runner makes them at a day close: from the stored bars closed by then. */
+    const gradesAt = async (day: number): Promise<Grade[]> => {
+      const r = (await server.services.market.closedBars('litecoin', '1d', {
+        to: day - 1,
+        limit: INVESTOR_MIN_BARS,
+      }))!;
+      expect(r.bars.at(-1)!.openTime + DAY).toBe(day);
+      return [traderGrade('litecoin', r.bars)!, investorGrade('litecoin', r.bars)!];
+    };
+    const ok = async (url: string) => {
+      const r = await get(url);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      return r.body;
+    };
+    const urls = early.flatMap((d) => [
+      `/v1/grades?asset=litecoin&asOf=${d}`,
+      `/v1/grades?asset=litecoin&asOf=${d + DAY / 2}`,
+      `/v1/grades?asset=litecoin&from=2024-01-01&to=2026-01-01&asOf=${d + DAY / 2}`,
+    ]);
+
+    expect(await importRows(CUT - 2 * INVESTOR_MIN_BARS * DAY, CUT)).toBeGreaterThan(INVESTOR_MIN_BARS);
+    const stored: Grade[] = [];
+    for (const day of early) {
+      const g = await gradesAt(day);
+      // Known a second after the day close, as a runner records them.
+      await server.services.grades.append(g, day + 1000);
+      stored.push(...g);
+    }
+    const before = new Map<string, Json>();
+    for (const url of urls) before.set(url, await ok(url));
+    // At the close of April 1 its grades are not known yet (recorded a second later): March's are.
+    expect(
+      before.get(`/v1/grades?asset=litecoin&asOf=${CUT}`)!.data.map((g: Json) => [g.kind, g.asOf]),
+    ).toEqual([
+      ['investor', '2025-03-01T00:00:00.000Z'],
+      ['trader', '2025-03-01T00:00:00.000Z'],
+    ]);
+
+    // Later bars arrive and the days after are graded.
+    expect(await importRows(CUT, Date.UTC(2025, 6, 1))).toBeGreaterThan(80);
+    for (const day of late) await server.services.grades.append(await gradesAt(day), day + 1000);
+
+    // Recomputing an earlier grade from storage gives the stored one: later bars are not read.
+    for (const day of early) expect(await gradesAt(day)).toEqual(stored.filter((g) => g.asOf === day));
+    // Earlier answers are exactly what they were.
+    for (const [url, body] of before) expect(await ok(url), url).toEqual(body);
+    // The history holds the earlier grades unchanged, then the later ones.
+    const hist = await ok('/v1/grades?asset=litecoin&kind=trader&from=2024-01-01&to=2026-01-01');
+    expect(hist.data.map((g: Json) => Date.parse(g.asOf))).toEqual([...early, ...late]);
+    expect(hist.data.slice(0, 3).map((g: Json) => [g.score, g.factors])).toEqual(
+      stored.filter((g) => g.kind === 'trader').map((g) => [g.score, JSON.parse(JSON.stringify(g.factors))]),
+    );
+    const latest = await ok('/v1/grades?asset=litecoin');
+    expect(latest.data.map((g: Json) => g.asOf)).toEqual([
+      '2025-07-01T00:00:00.000Z',
+      '2025-07-01T00:00:00.000Z',
+    ]);
+    // A grade recorded again (same asset, kind, model and day) is ignored, never overwritten.
+    expect(
+      await server.services.grades.append([{ ...stored[0]!, score: 1, letter: 'F' }], Date.UTC(2025, 6, 2)),
+    ).toBe(0);
+    for (const [url, body] of before) expect(await ok(url), url).toEqual(body);
+  });
+
+  it('the grades table refuses UPDATE and DELETE', async () => {
+    const db = server.services.db;
+    const count = async () => (await db.query<{ n: number }>('select count(*)::int as n from grades'))[0]!.n;
+    const n = await count();
+    expect(n).toBeGreaterThan(0);
+    await expect(db.query('update grades set score = 0')).rejects.toThrow(/append-only/);
+    await expect(db.query('delete from grades')).rejects.toThrow(/append-only/);
+    expect(await count()).toBe(n);
   });
 });
