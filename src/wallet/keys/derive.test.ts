@@ -172,6 +172,39 @@ describe('deriveAccounts', () => {
       { numRuns: 10 },
     );
   });
+  it('a range (parent derived once) equals the single derivation for every chain, keys included', () => {
+    const single = {
+      evm: (i: number) => deriveEvmAccount(seed, i, { account: 2 }),
+      'bitcoin-segwit': (i: number) => deriveBitcoinAccount(seed, i, { account: 2, network: 'testnet' }),
+      'bitcoin-taproot': (i: number) =>
+        deriveBitcoinAccount(seed, i, { purpose: 86, account: 2, network: 'testnet' }),
+    } as const;
+    for (const chain of ['evm', 'bitcoin-segwit', 'bitcoin-taproot'] as const) {
+      const range = deriveAccounts(seed, { chain, from: 7, count: 4, account: 2, network: 'testnet' });
+      expect(range.map((a) => a.index)).toEqual([7, 8, 9, 10]);
+      for (const a of range) {
+        const one = single[chain](a.index);
+        expect(a.path, chain).toBe(one.path);
+        expect(a.address, chain).toBe(one.address);
+        expect(bytesToHex(a.publicKey)).toBe(bytesToHex(one.publicKey));
+        expect(bytesToHex(a.privateKey)).toBe(bytesToHex(one.privateKey));
+      }
+    }
+  });
+  it('the EVM address from the public key equals the one from the private key', () => {
+    for (const a of deriveAccounts(seed, { chain: 'evm', from: 0, count: 3 })) {
+      expect(evmAddress(a.privateKey)).toBe(a.address);
+    }
+  });
+  it('rejects a bad account, index or seed with a KeyDerivationError', () => {
+    expect(() => deriveAccounts(seed, { chain: 'evm', count: 1, account: -1 })).toThrow(KeyDerivationError);
+    expect(() => deriveAccounts(seed, { chain: 'bitcoin-segwit', count: 1, account: 2 ** 31 })).toThrow(
+      KeyDerivationError,
+    );
+    expect(() => deriveEvmAccount(seed, -1)).toThrow(KeyDerivationError);
+    expect(() => deriveBitcoinAccount(seed, 1.5)).toThrow(KeyDerivationError);
+    expect(() => deriveAccounts(new Uint8Array(8), { chain: 'evm', count: 1 })).toThrow(KeyDerivationError);
+  });
 });
 
 describe('Solana account discovery', () => {

@@ -1,6 +1,6 @@
-import { deriveBitcoinAccount } from './deriveBitcoinAccount.js';
+import { bitcoinAccountAt, bitcoinChainParent } from './deriveBitcoinAccount.js';
 import type { AccountChain, BitcoinNetwork, DerivedAccount } from './derivedAccount.js';
-import { deriveEvmAccount } from './deriveEvmAccount.js';
+import { evmAccountAt, evmReceiveParent } from './deriveEvmAccount.js';
 import { deriveSolanaAccounts } from './deriveSolanaAccount.js';
 import { KeyDerivationError } from './keyDerivationError.js';
 
@@ -18,7 +18,9 @@ export type DeriveAccountsOptions = {
 };
 
 /**
- * Account discovery: `count` consecutive accounts starting at index `from`.
+ * Account discovery: `count` consecutive accounts starting at index `from`. The shared parent node
+ * (`m/44'/60'/a'/0`, `m/84'/c'/a'/0`, `m/86'/c'/a'/0`, `m/44'/501'`) is derived once per call;
+ * each account then costs one child step. Same results as the single-account functions.
  * @example deriveAccounts(seed, { chain: 'evm', from: 0, count: 5 })
  */
 export function deriveAccounts(seed: Uint8Array, options: DeriveAccountsOptions): DerivedAccount[] {
@@ -34,23 +36,35 @@ export function deriveAccounts(seed: Uint8Array, options: DeriveAccountsOptions)
     );
   }
   const account = options.account ?? 0;
-  const network = options.network ?? 'mainnet';
-  if (options.chain === 'solana') return deriveSolanaAccounts(seed, from, count);
-  const out: DerivedAccount[] = [];
-  for (let i = from; i < from + count; i++) {
-    switch (options.chain) {
-      case 'evm':
-        out.push(deriveEvmAccount(seed, i, { account }));
-        break;
-      case 'bitcoin-segwit':
-        out.push(deriveBitcoinAccount(seed, i, { purpose: 84, network, account }));
-        break;
-      case 'bitcoin-taproot':
-        out.push(deriveBitcoinAccount(seed, i, { purpose: 86, network, account }));
-        break;
-      default:
-        throw new KeyDerivationError('KEY_BAD_OPTIONS', `Unknown chain ${String(options.chain)}`);
-    }
+  if (!Number.isInteger(account) || account < 0 || account > MAX_INDEX) {
+    throw new KeyDerivationError('KEY_BAD_OPTIONS', 'account must be an integer in [0, 2^31)');
   }
-  return out;
+  const network = options.network ?? 'mainnet';
+  const out: DerivedAccount[] = [];
+  switch (options.chain) {
+    case 'solana':
+      return deriveSolanaAccounts(seed, from, count);
+    case 'evm': {
+      const parent = evmReceiveParent(seed, account);
+      try {
+        for (let i = from; i < from + count; i++) out.push(evmAccountAt(parent, account, i));
+      } finally {
+        parent.wipePrivateData();
+      }
+      return out;
+    }
+    case 'bitcoin-segwit':
+    case 'bitcoin-taproot': {
+      const purpose = options.chain === 'bitcoin-segwit' ? 84 : 86;
+      const parent = bitcoinChainParent(seed, { purpose, network, account });
+      try {
+        for (let i = from; i < from + count; i++) out.push(bitcoinAccountAt(parent, i));
+      } finally {
+        parent.node.wipePrivateData();
+      }
+      return out;
+    }
+    default:
+      throw new KeyDerivationError('KEY_BAD_OPTIONS', `Unknown chain ${String(options.chain)}`);
+  }
 }

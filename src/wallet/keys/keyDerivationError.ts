@@ -14,3 +14,17 @@ export class KeyDerivationError extends AppError {
     this.code = code;
   }
 }
+
+/** Throws `KEY_BAD_PATH` unless `index` is a non-hardened BIP32 child index (an integer in [0, 2^31)). */
+export function assertChildIndex(index: number, path: string): void {
+  if (!Number.isInteger(index) || index < 0 || index > 0x7fffffff) {
+    throw new KeyDerivationError('KEY_BAD_PATH', `Index must be an integer in [0, 2^31): ${path}`);
+  }
+}
+
+/** Throws `KEY_BAD_OPTIONS` unless `seed` is 16 to 64 bytes (BIP32 and SLIP-10 bounds). */
+export function assertSeed(seed: unknown): asserts seed is Uint8Array {
+  if (!(seed instanceof Uint8Array) || seed.length < 16 || seed.length > 64) {
+    throw new KeyDerivationError('KEY_BAD_OPTIONS', 'Seed must be 16 to 64 bytes');
+  }
+}

@@ -1,7 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha512 } from '@noble/hashes/sha2.js';
-import { KeyDerivationError } from './keyDerivationError.js';
+import { assertSeed, KeyDerivationError } from './keyDerivationError.js';
 import { parsePath } from './parsePath.js';
 
 const HARDENED_OFFSET = 0x80000000;
@@ -15,17 +15,27 @@ export type Slip10Node = { privateKey: Uint8Array; chainCode: Uint8Array; public
  * @example slip10Ed25519(seed, "m/44'/501'/0'/0'")
  */
 export function slip10Ed25519(seed: Uint8Array, path: string): Slip10Node {
-  if (seed.length < 16 || seed.length > 64) {
-    throw new KeyDerivationError('KEY_BAD_OPTIONS', 'Seed must be 16 to 64 bytes');
+  const indexes = parsePath(path);
+  const master = slip10Master(seed);
+  try {
+    return slip10Node(slip10Step(master, indexes, path));
+  } finally {
+    master.fill(0);
   }
-  return slip10Derive(hmac(sha512, ED25519_SEED_KEY, seed), parsePath(path), path);
+}
+
+/** The SLIP-10 ed25519 master node `I` (private key ‖ chain code, 64 bytes) of a 16 to 64-byte seed. */
+export function slip10Master(seed: Uint8Array): Uint8Array {
+  assertSeed(seed);
+  return hmac(sha512, ED25519_SEED_KEY, seed);
 }
 
 /**
- * Continue a SLIP-10 ed25519 derivation from a node (`I` = private key ‖ chain code) along
- * hardened `indexes`: lets account discovery derive the shared parent once.
+ * Continue a SLIP-10 ed25519 derivation from a node `I` (private key ‖ chain code) along hardened
+ * `indexes` and return the child's `I`: lets account discovery derive the shared parent once, and
+ * skips the public key of nodes that only serve as parents. Intermediate nodes are wiped.
  */
-export function slip10Derive(node: Uint8Array, indexes: readonly number[], path = 'm/…'): Slip10Node {
+export function slip10Step(node: Uint8Array, indexes: readonly number[], path = 'm/…'): Uint8Array {
   let I = node;
   for (const index of indexes) {
     if (index < HARDENED_OFFSET) {
@@ -34,8 +44,18 @@ export function slip10Derive(node: Uint8Array, indexes: readonly number[], path 
     const data = new Uint8Array(37);
     data.set(I.subarray(0, 32), 1); // 0x00 || ser256(k_par) || ser32(i)
     new DataView(data.buffer).setUint32(33, index, false);
-    I = hmac(sha512, I.subarray(32), data);
+    const next = hmac(sha512, I.subarray(32), data);
+    data.fill(0);
+    if (I !== node) I.fill(0);
+    I = next;
   }
+  return I === node ? node.slice() : I;
+}
+
+/** Split a node `I` into its keys (the public key is computed here) and wipe `I`. */
+export function slip10Node(I: Uint8Array): Slip10Node {
   const privateKey = I.slice(0, 32);
-  return { privateKey, chainCode: I.slice(32), publicKey: ed25519.getPublicKey(privateKey) };
+  const chainCode = I.slice(32);
+  I.fill(0);
+  return { privateKey, chainCode, publicKey: ed25519.getPublicKey(privateKey) };
 }
