@@ -71,12 +71,6 @@ export function barsToColumns(bars: readonly Bar[]): BarColumns {
   return c;
 }
 
-function slice(a: ArrayLike<number>, from: number, to: number): number[] {
-  const out = new Array<number>(to - from);
-  for (let i = from; i < to; i++) out[i - from] = a[i]!;
-  return out;
-}
-
 type SeriesRow = {
   venue: string;
   symbol: string;

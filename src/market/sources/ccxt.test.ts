@@ -480,6 +480,17 @@ describe('mapCcxtError', () => {
     expect((mapped as Error).message).toBe(`binance fetchOHLCV failed: ${From.name}`);
   });
 
+  it('says a failed connection is one, with its system code and without the URL', () => {
+    const original = new ccxt.NetworkError(
+      'binance GET https://api.binance.com/api/v3/klines?symbol=BTCUSDT fetch failed: getaddrinfo ENOTFOUND api.binance.com',
+    );
+    const mapped = mapCcxtError(original, 'binance fetchOHLCV BTC/USDT 1h') as Error;
+    expect(mapped).toBeInstanceOf(UpstreamUnavailableError);
+    expect(mapped.message).toBe(
+      'binance fetchOHLCV BTC/USDT 1h failed: NetworkError (ENOTFOUND: the venue cannot be reached; check the network connection)',
+    );
+  });
+
   it('leaves our own and foreign errors alone', () => {
     const ours = new ValidationError('x');
     const foreign = new TypeError('y');

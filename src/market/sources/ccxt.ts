@@ -33,6 +33,9 @@ const TRADE_DEDUP_IDS = 5_000;
 /** Longest wait for a torn-down websocket to report its close before redialling anyway. */
 const TEARDOWN_TIMEOUT_MS = 2_000;
 const DEFAULT_PROBE_TIMEOUT_MS = 3_000;
+/** System error codes of a connection that could not be made, as ccxt quotes them. */
+const NET_ERROR_CODE_RE =
+  /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENETDOWN)\b/;
 
 type LogFn = (obj: Record<string, unknown>, msg?: string) => void;
 /** The slice of a pino logger the source writes to. */
@@ -140,7 +143,15 @@ export function mapCcxtError(e: unknown, context = 'upstream call'): unknown {
   if (is('RateLimitExceeded') || is('DDoSProtection')) return new UpstreamRateLimitedError(detail, options);
   if (is('RequestTimeout')) return new UpstreamTimeoutError(detail, options);
   // NetworkError covers ExchangeNotAvailable, OnMaintenance and InvalidNonce.
-  if (is('NetworkError')) return new UpstreamUnavailableError(detail, options);
+  if (is('NetworkError')) {
+    // A plain NetworkError is a failed connection: say so with the system code (never the
+    // message itself, which holds the URL).
+    const code = chain[0] === 'NetworkError' ? NET_ERROR_CODE_RE.exec((e as Error).message)?.[1] : undefined;
+    return new UpstreamUnavailableError(
+      code ? `${detail} (${code}: the venue cannot be reached; check the network connection)` : detail,
+      options,
+    );
+  }
   return new UpstreamBadResponseError(detail, options);
 }
 
