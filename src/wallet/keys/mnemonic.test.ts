@@ -1,17 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { HDKey } from '@scure/bip32';
 import { describe, expect, it } from 'vitest';
+import { describeWithVectors, readVectors } from '../../../test/vectors/wallet/sharedVectors.js';
 import { generateMnemonic } from './generateMnemonic.js';
 import { MnemonicError } from './mnemonicError.js';
 import { mnemonicToSeed } from './mnemonicToSeed.js';
 import { validateMnemonic } from './validateMnemonic.js';
 import type { MnemonicLanguage } from './wordlists.js';
 
-const VECTORS = '/work/shared/vectors';
-const bip39Path = `${VECTORS}/bip39/vectors.json`;
-const ethersPath = `${VECTORS}/ethers/mnemonics.json.gz`;
 const ABANDON =
   'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 
@@ -59,10 +55,8 @@ describe('validateMnemonic errors', () => {
   });
 });
 
-describe.skipIf(!existsSync(bip39Path))(`BIP39 vectors (${bip39Path})`, () => {
-  const data = existsSync(bip39Path)
-    ? (JSON.parse(readFileSync(bip39Path, 'utf8')) as { english: [string, string, string, string][] }).english
-    : [];
+describeWithVectors('BIP39 vectors (bip39/vectors.json)', ['bip39/vectors.json'], () => {
+  const data = readVectors<{ english: [string, string, string, string][] }>('bip39/vectors.json').english;
   it(`passes all ${data.length} English vectors: entropy, seed ("TREZOR"), xprv`, () => {
     expect(data.length).toBeGreaterThan(0);
     for (const [entropy, mnemonic, seed, xprv] of data) {
@@ -98,10 +92,8 @@ const LOCALES: Record<string, MnemonicLanguage> = {
 };
 const utf8 = (hex: string) => new TextDecoder().decode(hexToBytes(hex.slice(2)));
 
-describe.skipIf(!existsSync(ethersPath))(`ethers mnemonics.json.gz (${ethersPath})`, () => {
-  const cases: EthersMnemonic[] = existsSync(ethersPath)
-    ? JSON.parse(gunzipSync(readFileSync(ethersPath)).toString())
-    : [];
+describeWithVectors('ethers mnemonics.json.gz', ['ethers/mnemonics.json.gz'], () => {
+  const cases = readVectors<EthersMnemonic[]>('ethers/mnemonics.json.gz');
   it(`passes all ${cases.length} cases: language detection, entropy, seed, BIP32 nodes`, () => {
     expect(cases.length).toBeGreaterThan(0);
     let nodes = 0;

@@ -1,11 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { describeWithVectors, readVectors } from '../../../test/vectors/wallet/sharedVectors.js';
 import { decryptKeystore } from './decryptKeystore.js';
 import { decryptVault } from './decryptVault.js';
 import { encryptKeystore } from './encryptKeystore.js';
@@ -29,12 +28,9 @@ async function rejects(p: Promise<unknown>): Promise<KeystoreError> {
   throw new Error('expected a KeystoreError');
 }
 
-const walletsPath = '/work/shared/vectors/ethers/wallets.json.gz';
-describe.skipIf(!existsSync(walletsPath))(`ethers wallets.json.gz (${walletsPath})`, () => {
+describeWithVectors('ethers wallets.json.gz', ['ethers/wallets.json.gz'], () => {
   type W = { name: string; type: string; address: string; password: string; content: string };
-  const all: W[] = existsSync(walletsPath)
-    ? JSON.parse(gunzipSync(readFileSync(walletsPath)).toString())
-    : [];
+  const all = readVectors<W[]>('ethers/wallets.json.gz');
   const keystores = all.filter((w) => w.type === 'keystore');
   // Crowdsale (2014 presale) wallets are a different format and are not supported: skipped on purpose.
   it(`decrypts all ${keystores.length} keystore wallets (skips ${all.length - keystores.length} crowdsale)`, async () => {

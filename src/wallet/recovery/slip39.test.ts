@@ -1,14 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { HDKey } from '@scure/bip32';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { describeWithVectors, readVectors } from '../../../test/vectors/wallet/sharedVectors.js';
 import { combineSlip39Shares } from './combineSlip39Shares.js';
 import { generateSlip39Shares } from './generateSlip39Shares.js';
 import { RecoveryError } from './recoveryError.js';
 import { SLIP39_WORDLIST } from './slip39Wordlist.js';
-
-const vectorsPath = '/work/shared/vectors/slip39/vectors.json';
 
 /** Every k-subset of `items`. */
 function subsets<T>(items: readonly T[], k: number): T[][] {
@@ -26,10 +24,8 @@ describe('SLIP-39 wordlist', () => {
   });
 });
 
-describe.skipIf(!existsSync(vectorsPath))(`SLIP-39 vectors (${vectorsPath})`, () => {
-  const cases: [string, string[], string, string][] = existsSync(vectorsPath)
-    ? JSON.parse(readFileSync(vectorsPath, 'utf8'))
-    : [];
+describeWithVectors('SLIP-39 vectors (slip39/vectors.json)', ['slip39/vectors.json'], () => {
+  const cases = readVectors<[string, string[], string, string][]>('slip39/vectors.json');
   it('has 45 cases', () => expect(cases).toHaveLength(45));
   for (const [description, mnemonics, secret, xprv] of cases) {
     it(description, () => {

@@ -1,10 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { bytesToHex, type Hex, hexToBytes, keccak256 } from 'viem';
 import { privateKeyToAddress } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
+import { describeWithVectors, readVectors } from '../../../test/vectors/wallet/sharedVectors.js';
 import {
   decodeSignedTransaction,
   type EvmTransactionRequest,
@@ -23,16 +21,8 @@ import {
   verifyTypedDataSignature,
 } from './index.js';
 
-// Shared vectors are read at runtime, never copied into the repo (see /work/shared/vectors/README.md).
-const VECTORS_DIR = process.env.SEXTANT_VECTORS_DIR ?? join(process.cwd(), '..', 'shared', 'vectors');
-const ETHERS_DIR = join(VECTORS_DIR, 'ethers');
-const haveEthers = existsSync(join(ETHERS_DIR, 'transactions.json.gz'));
-if (!haveEthers)
-  console.warn(`[wallet/sign] ethers vectors not found under ${ETHERS_DIR}: vector tests skipped`);
-
-function readGz<T>(name: string): T {
-  return JSON.parse(gunzipSync(readFileSync(join(ETHERS_DIR, name))).toString('utf8')) as T;
-}
+// Shared vectors are read at runtime, never copied into the repo (see test/vectors/wallet/sharedVectors.ts).
+const readGz = <T>(name: string): T => readVectors<T>(`ethers/${name}`);
 
 const key = (hex: string) => hexToBytes(hex as Hex);
 
@@ -153,10 +143,11 @@ function toRequest(v: EthersTx, type: 'legacy' | 'eip155' | 'eip2930' | 'eip1559
   }
 }
 
-describe.skipIf(!haveEthers)(
+describeWithVectors(
   'ethers transactions.json.gz (legacy, EIP-155, EIP-2930, EIP-1559; 4844 skipped)',
+  ['ethers/transactions.json.gz'],
   () => {
-    const vectors = haveEthers ? readGz<EthersTx[]>('transactions.json.gz') : [];
+    const vectors = readGz<EthersTx[]>('transactions.json.gz');
     const kinds = [
       ['legacy', 'signedLegacy'],
       ['eip155', 'signedEip155'],
@@ -215,8 +206,8 @@ describe.skipIf(!haveEthers)(
 
 type EthersTypedData = TypedDataInput & { name: string; digest: Hex; privateKey?: Hex; signature?: Hex };
 
-describe.skipIf(!haveEthers)('ethers typed-data.json.gz', () => {
-  const vectors = haveEthers ? readGz<EthersTypedData[]>('typed-data.json.gz') : [];
+describeWithVectors('ethers typed-data.json.gz', ['ethers/typed-data.json.gz'], () => {
+  const vectors = readGz<EthersTypedData[]>('typed-data.json.gz');
   it('hashes every case to the expected digest and reproduces the signature', () => {
     let hashed = 0;
     let signedCount = 0;

@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { bytesToHex, type Hex, hashMessage } from 'viem';
 import { privateKeyToAddress } from 'viem/accounts';
 import { describe, expect, it, vi } from 'vitest';
+import { describeWithVectors, readVectors } from '../../../test/vectors/wallet/sharedVectors.js';
 import { signMessage } from '../sign/index.js';
 import {
   createNonce,
@@ -15,13 +14,15 @@ import {
 } from './index.js';
 
 // spruceid/siwe test vectors, read at runtime from the shared folder (never copied here).
-const VECTORS_DIR = join(
-  process.env.SEXTANT_VECTORS_DIR ?? join(process.cwd(), '..', 'shared', 'vectors'),
-  'siwe',
-);
-const have = existsSync(join(VECTORS_DIR, 'parsing_positive.json'));
-if (!have) console.warn(`[wallet/siwe] SIWE vectors not found under ${VECTORS_DIR}: vector tests skipped`);
-const read = <T>(name: string): T => JSON.parse(readFileSync(join(VECTORS_DIR, name), 'utf8')) as T;
+const SIWE_FILES = [
+  'parsing_positive.json',
+  'parsing_negative.json',
+  'parsing_negative_objects.json',
+  'verification_positive.json',
+  'verification_negative.json',
+  'eip1271.json',
+].map((f) => `siwe/${f}`);
+const read = <T>(name: string): T => readVectors<T>(`siwe/${name}`);
 
 /** Vectors spell absent optional fields as missing or null; ours are absent. */
 const clean = (fields: Record<string, unknown>) =>
@@ -40,7 +41,7 @@ const splitCase = (c: VerificationCase) => {
 // The vectors' messages were checked by spruce at "now"; a fixed instant inside every validity window.
 const DEFAULT_NOW = Date.parse('2023-01-01T00:00:00Z');
 
-describe.skipIf(!have)('spruceid/siwe vectors', () => {
+describeWithVectors('spruceid/siwe vectors', SIWE_FILES, () => {
   it('parsing_positive: every message parses to its fields and formats back byte-for-byte', () => {
     const cases =
       read<Record<string, { message: string; fields: Record<string, unknown> }>>('parsing_positive.json');
