@@ -1,6 +1,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { type Static, Type } from '@sinclair/typebox';
 import { NoMarketDataError, ValidationError } from '../internal/errors.js';
+import { alignTime } from '../market/index.js';
 import { barsToColumns } from '../market/store.js';
 import { INTERVAL_MS } from '../market/types.js';
 import {
@@ -212,8 +213,9 @@ export const getSignalPerformance = defineOperation({
       from === undefined
         ? PERFORMANCE_MAX_BARS
         : Math.min(PERFORMANCE_MAX_BARS, Math.ceil((asOf - from) / step) + 1);
+    // `to` bounds open times (inclusive): the bar opening at the last boundary before `asOf` closes after it.
     const loaded = await services.market.closedBars(asset, query.interval, {
-      to: asOf,
+      to: alignTime(asOf, query.interval) - 1,
       limit: wanted + SIGNAL_WINDOW_BARS,
     });
     if (!loaded || loaded.bars.length === 0)

@@ -1,6 +1,7 @@
 import { type TSchema, Type } from '@sinclair/typebox';
 import type { AssetRegistry } from '../assets/index.js';
 import { NoMarketDataError, ValidationError } from '../internal/errors.js';
+import { alignTime } from '../market/index.js';
 import type { Bar } from '../market/types.js';
 import {
   closeSeries,
@@ -14,6 +15,7 @@ import type { Services } from '../services/index.js';
 import { parseTimeParam } from './marketParams.js';
 import { defineOperation } from './operation.js';
 
+const MIN_DAYS = 30;
 const MAX_DAYS = 3650;
 const MAX_CORRELATION_ASSETS = 50;
 // Bars loaded for the regime: 200-day SMA plus a margin.
@@ -28,12 +30,18 @@ const AsOf = Type.Optional(
 );
 
 function parseDays(days: number): number {
-  if (days < 30 || days > MAX_DAYS)
-    throw new ValidationError(`query 'days' must be between 30 and ${MAX_DAYS}`, {
-      issues: [{ path: ['days'], message: `must be between 30 and ${MAX_DAYS}`, in: 'query' }],
+  if (days < MIN_DAYS || days > MAX_DAYS)
+    throw new ValidationError(`query 'days' must be between ${MIN_DAYS} and ${MAX_DAYS}`, {
+      issues: [{ path: ['days'], message: `must be between ${MIN_DAYS} and ${MAX_DAYS}`, in: 'query' }],
     });
   return days;
 }
+
+/**
+ * The `to` that selects the daily bars closed by `asOf`: `closedBars` bounds open times
+ * (inclusive), and a bar opening at the last day boundary before `asOf` closes after it.
+ */
+const closedBy = (asOf: number) => alignTime(asOf, '1d') - 1;
 
 async function dailyBars(
   services: Services,
@@ -42,17 +50,43 @@ async function dailyBars(
   limit: number,
 ): Promise<{ venue: string; symbol: string; bars: Bar[] }> {
   const r = await services.market.closedBars(assetId, '1d', {
-    ...(asOf !== undefined ? { to: asOf } : {}),
+    ...(asOf !== undefined ? { to: closedBy(asOf) } : {}),
     limit,
   });
   if (!r || r.bars.length === 0) throw new NoMarketDataError(`no daily bars for ${assetId}`);
   return r;
 }
 
-function notEnough(assetId: string, have: number, need: number, param = 'days'): never {
-  throw new ValidationError(`${assetId} has ${have} daily bars before that time; ${need} are needed`, {
-    issues: [{ path: [param], message: `window longer than the stored history (${have} bars)`, in: 'query' }],
-  });
+/**
+ * A `days` window longer than the stored history is refused (never silently shortened): `have`
+ * daily bars are closed by `asOf`, and a window of `days` days needs `days + extra` of them.
+ */
+function checkWindow(
+  assetId: string,
+  have: number,
+  days: number,
+  extra: number,
+  asOf: number,
+  param: 'days' | 'benchmark' = 'days',
+): void {
+  if (have >= days + extra) return;
+  const max = Math.max(0, have - extra);
+  const day = new Date(asOf).toISOString().slice(0, 10);
+  const available =
+    max >= MIN_DAYS ? `days=${max} at most` : `${max} day(s), below the ${MIN_DAYS}-day minimum window`;
+  const who = param === 'benchmark' ? `benchmark ${assetId}` : assetId;
+  throw new ValidationError(
+    `a window of ${days} days is longer than the stored history: ${who} has ${have} daily bars closed by ${day}, enough for ${available}`,
+    {
+      issues: [
+        {
+          path: [param],
+          message: `window longer than the stored history: ${max} days available for ${assetId}`,
+          in: 'query',
+        },
+      ],
+    },
+  );
 }
 
 const resolveId = (assets: AssetRegistry, ref: string) => assets.resolve(ref).id;
@@ -66,7 +100,8 @@ export const getQuant = defineOperation({
     'Point-in-time quant metrics from daily closes: trailing returns (1d, 7d, 30d, 90d, YTD, 1y), annualised',
     'volatility (log returns, 365 periods), Sharpe, Sortino, Calmar, CAGR, max drawdown with peak/trough/recovery',
     'dates, historical VaR/CVaR at 95% and 99% (loss fractions), and beta/correlation against a benchmark (default',
-    'bitcoin), over the last `days` days.',
+    'bitcoin), over the last `days` days. A window longer than the stored history (of the asset or the benchmark) is',
+    'refused with 400, saying how many days are available; it is never silently shortened.',
   ].join(' '),
   tags: ['analytics'],
   query: Type.Object({
@@ -115,9 +150,11 @@ export const getQuant = defineOperation({
     const asOf = Math.min(asOfParam ?? services.marketClock.now(), services.marketClock.now());
     // One more year than the window, for the 1y trailing return.
     const a = await dailyBars(services, id, asOf, Math.max(days + 1, 367));
-    if (a.bars.length < 3) notEnough(id, a.bars.length, 3);
+    // `days` daily returns need days + 1 closes.
+    checkWindow(id, a.bars.length, days, 1, asOf);
     const window = a.bars.slice(-(days + 1));
     const bench = await dailyBars(services, benchId, asOf, days + 1);
+    checkWindow(benchId, bench.bars.length, days, 1, asOf, 'benchmark');
     const risk = riskMetrics(closeSeries(window), { benchmark: closeSeries(bench.bars) });
     return {
       asset: id,
@@ -138,7 +175,7 @@ export const getCorrelation = defineOperation({
   path: '/correlation',
   summary: 'Correlation matrix of daily returns across assets',
   description:
-    'Pearson correlation of daily simple returns for every pair, on the dates both have, over the last `days` days; with the number of common observations per pair.',
+    'Pearson correlation of daily simple returns for every pair, on the dates both have, over the last `days` days; with the number of common observations per pair. A window longer than the stored history of any asset is refused with 400, saying how many days are available.',
   tags: ['analytics'],
   query: Type.Object({
     assets: Type.String({ minLength: 1, maxLength: 4000, description: 'Comma-separated asset ids (2-50)' }),
@@ -197,6 +234,7 @@ export const getCorrelation = defineOperation({
     for (const ref of refs) {
       const id = resolveId(services.assets, ref);
       const r = await dailyBars(services, id, asOf, days + 1);
+      checkWindow(id, r.bars.length, days, 1, asOf);
       series.push({ id, series: closeSeries(r.bars) });
     }
     const m = correlationMatrix(series);
@@ -210,7 +248,7 @@ export const getLevels = defineOperation({
   path: '/levels',
   summary: 'Support and resistance levels with strength',
   description:
-    'Swing highs and lows (pivots over ±5 bars) clustered within 2% of price; each level with its touches, last touch, and strength 0-1 (touches weighted by recency and volume, relative to the strongest level). Support below the last close, resistance above.',
+    'Swing highs and lows (pivots over ±5 bars) clustered within 2% of price; each level with its touches, last touch, and strength 0-1 (touches weighted by recency and volume, relative to the strongest level). Support below the last close, resistance above. A window longer than the stored history is refused with 400, saying how many days are available.',
   tags: ['analytics'],
   query: Type.Object({
     asset: Type.String({ minLength: 1, maxLength: 120 }),
@@ -258,7 +296,7 @@ export const getLevels = defineOperation({
       services.marketClock.now(),
     );
     const r = await dailyBars(services, id, asOf, days);
-    if (r.bars.length < 30) notEnough(id, r.bars.length, 30);
+    checkWindow(id, r.bars.length, days, 0, asOf);
     const s = supportResistance(r.bars);
     return { asset: id, asOf: new Date(asOf).toISOString(), lastClose: s.lastClose, levels: s.levels };
   },
@@ -304,7 +342,7 @@ export const getMarketRegime = defineOperation({
     );
     const universe = [];
     for (const id of await services.market.assetsWithData()) {
-      const r = await services.market.closedBars(id, '1d', { to: asOf, limit: REGIME_BARS });
+      const r = await services.market.closedBars(id, '1d', { to: closedBy(asOf), limit: REGIME_BARS });
       if (r && r.bars.length > 0) universe.push({ id, bars: r.bars });
     }
     if (universe.length === 0) throw new NoMarketDataError('no daily bars stored for any asset');
