@@ -1,12 +1,13 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { HDKey } from '@scure/bip32';
+import { entropyToMnemonic } from '@scure/bip39';
 import { describe, expect, it } from 'vitest';
 import { describeWithVectors, readVectors } from '../../../test/vectors/wallet/sharedVectors.js';
 import { generateMnemonic } from './generateMnemonic.js';
 import { MnemonicError } from './mnemonicError.js';
 import { mnemonicToSeed } from './mnemonicToSeed.js';
 import { validateMnemonic } from './validateMnemonic.js';
-import type { MnemonicLanguage } from './wordlists.js';
+import { MNEMONIC_WORDLISTS, type MnemonicLanguage } from './wordlists.js';
 
 const ABANDON =
   'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
@@ -56,17 +57,66 @@ describe('validateMnemonic errors', () => {
 });
 
 describeWithVectors('BIP39 vectors (bip39/vectors.json)', ['bip39/vectors.json'], () => {
-  const data = readVectors<{ english: [string, string, string, string][] }>('bip39/vectors.json').english;
-  it(`passes all ${data.length} English vectors: entropy, seed ("TREZOR"), xprv`, () => {
-    expect(data.length).toBeGreaterThan(0);
-    for (const [entropy, mnemonic, seed, xprv] of data) {
-      const valid = validateMnemonic(mnemonic);
-      expect(bytesToHex(valid.entropy)).toBe(entropy);
-      const s = mnemonicToSeed(mnemonic, { passphrase: 'TREZOR' });
-      expect(bytesToHex(s)).toBe(seed);
-      expect(HDKey.fromMasterSeed(s).privateExtendedKey).toBe(xprv);
-    }
+  const all = readVectors<Record<string, [string, string, string, string][]>>('bip39/vectors.json');
+  // trezor/python-mnemonic names the lists by file name; ours follow @scure/bip39.
+  const OFFICIAL: Record<string, MnemonicLanguage> = {
+    english: 'english',
+    chinese_simplified: 'simplified-chinese',
+    chinese_traditional: 'traditional-chinese',
+    czech: 'czech',
+    french: 'french',
+    italian: 'italian',
+    japanese: 'japanese',
+    korean: 'korean',
+    portuguese: 'portuguese',
+    spanish: 'spanish',
+  };
+  // In python-mnemonic but not among the BIP39 wordlists of bitcoin/bips (bip-0039-wordlists.md):
+  // Sextant does not accept them, and says so (below) rather than silently ignoring the vectors.
+  const NOT_OFFICIAL = ['russian', 'turkish'];
+
+  it('the file holds exactly the 10 official languages plus the 2 unofficial ones', () => {
+    expect(Object.keys(all).sort()).toEqual([...Object.keys(OFFICIAL), ...NOT_OFFICIAL].sort());
+    expect(new Set(Object.values(OFFICIAL))).toEqual(new Set(Object.keys(MNEMONIC_WORDLISTS)));
   });
+
+  for (const [name, language] of Object.entries(OFFICIAL)) {
+    it(`${name} (${language}): every vector's mnemonic, entropy, language, seed ("TREZOR") and xprv`, () => {
+      const cases = all[name] ?? [];
+      expect(cases).toHaveLength(24);
+      for (const [entropy, mnemonic, seed, xprv] of cases) {
+        const label = `${name} ${entropy}`;
+        // Entropy -> mnemonic with our wordlist (NFKD: the file may store composed accents; the
+        // Japanese separator U+3000 normalizes to a space).
+        const made = entropyToMnemonic(hexToBytes(entropy), MNEMONIC_WORDLISTS[language] as string[]);
+        expect(made.normalize('NFKD'), label).toBe(mnemonic.normalize('NFKD'));
+        const valid = validateMnemonic(mnemonic, { language });
+        expect(bytesToHex(valid.entropy), label).toBe(entropy);
+        expect(valid.language).toBe(language);
+        // Without a hint: detected. The two Chinese lists share characters; the checksum decides
+        // first for the simplified list, so a traditional phrase made only of shared characters
+        // may be reported as simplified (same entropy, same seed).
+        const detected = validateMnemonic(mnemonic);
+        expect(bytesToHex(detected.entropy), label).toBe(entropy);
+        if (!language.endsWith('chinese')) expect(detected.language, label).toBe(language);
+        else expect(detected.language, label).toMatch(/-chinese$/);
+        const s = mnemonicToSeed(mnemonic, { passphrase: 'TREZOR', language });
+        expect(bytesToHex(s), label).toBe(seed);
+        expect(HDKey.fromMasterSeed(s).privateExtendedKey, label).toBe(xprv);
+      }
+    });
+  }
+
+  for (const name of NOT_OFFICIAL) {
+    it(`${name}: not an official BIP39 list, rejected with a clear error`, () => {
+      const cases = all[name] ?? [];
+      expect(cases.length).toBeGreaterThan(0);
+      for (const [, mnemonic] of cases) {
+        const err = thrown(() => validateMnemonic(mnemonic));
+        expect(err.code).toBe('MNEMONIC_INVALID_WORD');
+      }
+    });
+  }
 });
 
 type EthersMnemonic = {
