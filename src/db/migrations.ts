@@ -375,6 +375,23 @@ export const MIGRATIONS: readonly Migration[] = [
       alter table erc20_allowances add column tx_hash text;
     `,
   },
+  {
+    version: 10,
+    name: 'ledgers_refuse_truncate',
+    sql: `
+      -- The signal ledger and the grades are append-only: TRUNCATE (which row triggers do not
+      -- see) is refused too.
+      create function append_only_no_truncate() returns trigger language plpgsql as $fn$
+        begin
+          raise exception 'table % is append-only: TRUNCATE is not allowed', tg_table_name;
+        end
+      $fn$;
+      create trigger signals_no_truncate before truncate on signals
+        for each statement execute function append_only_no_truncate();
+      create trigger grades_no_truncate before truncate on grades
+        for each statement execute function append_only_no_truncate();
+    `,
+  },
 ];
 
 export type MigrationStatus = { version: number; name: string; appliedAt: string | null };

@@ -295,13 +295,16 @@ describe.runIf(HAVE_SHARED_DATA)('analytics operations on the shared daily bars'
     for (const [url, body] of before) expect(await ok(url), url).toEqual(body);
   });
 
-  it('the grades table refuses UPDATE and DELETE', async () => {
+  it('the grades table refuses UPDATE, DELETE and TRUNCATE', async () => {
     const db = server.services.db;
     const count = async () => (await db.query<{ n: number }>('select count(*)::int as n from grades'))[0]!.n;
     const n = await count();
     expect(n).toBeGreaterThan(0);
     await expect(db.query('update grades set score = 0')).rejects.toThrow(/append-only/);
     await expect(db.query('delete from grades')).rejects.toThrow(/append-only/);
+    await expect(db.query('truncate grades')).rejects.toThrow(
+      /table grades is append-only: TRUNCATE is not allowed/,
+    );
     expect(await count()).toBe(n);
   });
 });

@@ -210,9 +210,16 @@ describe.runIf(HAVE_SHARED_DATA)('signals and grades: live pipeline = batch, and
     }
   });
 
-  it('the ledger refuses updates and deletes', async () => {
-    await expect(server.services.db.query('update signals set strength = 0')).rejects.toThrow(/append-only/);
-    await expect(server.services.db.query('delete from signals')).rejects.toThrow(/append-only/);
+  it('the ledger refuses updates, deletes and truncation', async () => {
+    const db = server.services.db;
+    const count = async () => (await db.query<{ n: number }>('select count(*)::int as n from signals'))[0]!.n;
+    const n = await count();
+    expect(n).toBeGreaterThan(0);
+    await expect(db.query('update signals set strength = 0')).rejects.toThrow(/append-only/);
+    await expect(db.query('delete from signals')).rejects.toThrow(/append-only/);
+    await expect(db.query('truncate signals')).rejects.toThrow(/append-only: TRUNCATE is not allowed/);
+    await expect(db.query('truncate grades, signals')).rejects.toThrow(/append-only/);
+    expect(await count()).toBe(n);
   });
 
   it('serves signals with filters, asOf and a cursor', async () => {
