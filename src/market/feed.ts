@@ -6,7 +6,7 @@ import type { Logger } from '../internal/logger.js';
 import { fillGaps } from './backfill.js';
 import { importMarketFiles, type MarketResolver } from './importer.js';
 import { createIngester, type Ingester } from './ingester.js';
-import { createCcxtSource, probeReachable } from './sources/ccxt.js';
+import { createCcxtSource, type ExchangeFactory, probeReachable } from './sources/ccxt.js';
 import { createReplaySource, type ReplaySource } from './sources/replay.js';
 import type { CandleStore } from './store.js';
 import { parseTimestamp } from './time.js';
@@ -22,6 +22,8 @@ export type FeedDeps = {
   resolveMarket: MarketResolver;
   /** The market clock of the process; a replay points it at its simulated time. */
   marketClock: { now: () => number };
+  /** Builds the ccxt exchange of a venue (tests: one with a replaced transport); default ccxt's. */
+  exchangeFactory?: ExchangeFactory;
 };
 
 /** The running live feed of one process (replay, exchange, or nothing). */
@@ -127,8 +129,10 @@ export async function startMarketFeed(d: FeedDeps): Promise<MarketFeed> {
     );
     return none;
   }
+  const factory = d.exchangeFactory ? { exchangeFactory: d.exchangeFactory } : {};
   if (config.marketSource === 'auto') {
-    const probe = await probeReachable(venues[0]!, PROBE_TIMEOUT_MS);
+    // Probe a venue that will actually be streamed (the first listed may have no market here).
+    const probe = await probeReachable(markets[0]!.venue, PROBE_TIMEOUT_MS, factory);
     if (!probe.reachable) {
       logger.warn(
         { venue: probe.venue, detail: probe.detail },
@@ -137,7 +141,7 @@ export async function startMarketFeed(d: FeedDeps): Promise<MarketFeed> {
       return none;
     }
   }
-  const source = createCcxtSource({ venues, logger });
+  const source = createCcxtSource({ venues, logger, ...factory });
   const ingester = ingesterFor(true, Date.now);
   // Gaps (downtime, dropped sockets) are filled from the venue's REST history: at start and
   // whenever a venue's stream reconnects.

@@ -646,9 +646,15 @@ export async function probeReachable(
   timeoutMs = DEFAULT_PROBE_TIMEOUT_MS,
   options: { exchangeFactory?: ExchangeFactory } = {},
 ): Promise<ProbeResult> {
-  const exchange = await (options.exchangeFactory
-    ? options.exchangeFactory(venue)
-    : defaultExchange(venue, false));
+  let exchange: Exchange;
+  try {
+    exchange = await (options.exchangeFactory
+      ? options.exchangeFactory(venue)
+      : defaultExchange(venue, false));
+  } catch (e) {
+    // No such venue (or ccxt failed to load): not reachable, and the caller says why.
+    return { venue, reachable: false, elapsedMs: 0, detail: (e as Error).message };
+  }
   exchange.timeout = timeoutMs;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
