@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Db } from '../db/index.js';
 import {
@@ -58,6 +58,26 @@ export type ImportSummary = {
 };
 
 const FUNDING_CHUNK_ROWS = 20_000;
+/** First line of a metadata file naming the venue of the files beside it. */
+const METADATA_HEADER_RE = /^pair,interval,start_utc,end_utc,exchange\s*$/im;
+// Bytes read to recognise a metadata file that was not asked for.
+const HEAD_BYTES = 200;
+
+/** The first bytes of a file as text ('' when it cannot be read). */
+async function readHead(file: string): Promise<string> {
+  try {
+    const h = await open(file, 'r');
+    try {
+      const buf = Buffer.alloc(HEAD_BYTES);
+      const { bytesRead } = await h.read(buf, 0, HEAD_BYTES, 0);
+      return buf.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await h.close();
+    }
+  } catch {
+    return '';
+  }
+}
 
 /** Every `.csv` under the given files and directories, sorted, each once. */
 export async function expandPaths(paths: readonly string[]): Promise<string[]> {
@@ -118,7 +138,7 @@ export async function importMarketFiles(
   for (const f of files) {
     const text = await readFile(f, 'utf8');
     texts.set(f, text);
-    if (/^pair,interval,start_utc,end_utc,exchange\s*$/im.test(text.slice(0, 200))) {
+    if (METADATA_HEADER_RE.test(text.slice(0, 200))) {
       try {
         const m = parseMarketFile(text, f);
         if (m.kind === 'metadata') {
@@ -126,6 +146,32 @@ export async function importMarketFiles(
           for (const [pair, venue] of m.venueByPair) venueByDirPair.set(`${dirname(f)}|${pair}`, venue);
         }
         parsed.set(f, m);
+      } catch (err) {
+        if (err instanceof ImportRejectedError) issues.push(...err.issues);
+        else throw err;
+      }
+    }
+  }
+
+  // A file imported without the metadata file beside it (`import dir/BTCUSD_1m.csv`) still takes
+  // its venue from it: otherwise Binance.US bars would be stored as Binance's.
+  const listed = new Set(files);
+  for (const dir of new Set(files.filter((f) => !parsed.has(f)).map((f) => dirname(f)))) {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names.sort()) {
+      const f = join(dir, name);
+      if (listed.has(f) || !name.toLowerCase().endsWith('.csv')) continue;
+      if (!METADATA_HEADER_RE.test(await readHead(f))) continue;
+      try {
+        const m = parseMarketFile(await readFile(f, 'utf8'), f);
+        if (m.kind !== 'metadata') continue;
+        metadataFiles.push(f);
+        for (const [pair, venue] of m.venueByPair) venueByDirPair.set(`${dir}|${pair}`, venue);
       } catch (err) {
         if (err instanceof ImportRejectedError) issues.push(...err.issues);
         else throw err;

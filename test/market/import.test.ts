@@ -206,3 +206,63 @@ describe('a header-only (empty) file', () => {
     expect(await counts()).toEqual({ series: 0, imports: 0, candles: 0 });
   });
 });
+
+const BINANCEUS = join(SHARED_DATA, 'binanceus-btc-1m-2023-03-iaqf', 'data', 'binance', 'raw');
+
+describe.runIf(HAVE_SHARED_DATA)('importing the Binance.US folder (venue from its metadata file)', () => {
+  let env: TestEnv;
+  let services: Services;
+  const imp = (paths: string[]) =>
+    importMarketFiles({ db: services.db, resolveMarket: createMarketResolver(services.assets) }, paths);
+
+  beforeAll(async () => {
+    env = testEnv();
+    services = await openServices(env.config, { command: 'test' });
+  });
+  afterAll(async () => {
+    await services?.close();
+    await env?.cleanup();
+  });
+
+  it('a single file takes its venue from the metadata file beside it', async () => {
+    const one = await imp([join(BINANCEUS, 'BTCUSD_1m_20230301_20230321.csv')]);
+    expect(one.metadataFiles).toEqual([join(BINANCEUS, 'metadata_range_1m_20230301_20230321.csv')]);
+    expect(one.files.map((f) => [f.venue, f.symbol, f.interval, f.rows])).toEqual([
+      ['binanceus', 'BTC/USD', '1m', 30_240],
+    ]);
+  });
+
+  it('the whole folder: three Binance.US 1m series of bitcoin, none stored as Binance', async () => {
+    const s = await imp([join(SHARED_DATA, 'binanceus-btc-1m-2023-03-iaqf')]);
+    expect(s.metadataFiles).toEqual([join(BINANCEUS, 'metadata_range_1m_20230301_20230321.csv')]);
+    expect(s.files.map((f) => [f.venue, f.symbol, f.interval, f.assetId, f.rows])).toEqual([
+      ['binanceus', 'BTC/USD', '1m', 'bitcoin', 30_240],
+      ['binanceus', 'BTC/USDC', '1m', 'bitcoin', 30_240],
+      ['binanceus', 'BTC/USDT', '1m', 'bitcoin', 30_240],
+    ]);
+    // The file imported alone before is unchanged by the second import.
+    expect(s.files.find((f) => f.symbol === 'BTC/USD')).toMatchObject({ inserted: 0, updated: 0 });
+    const series = await services.market.store.series({ assetId: 'bitcoin' });
+    expect(series.map((x) => [x.venue, x.symbol, x.quote, x.bars])).toEqual([
+      ['binanceus', 'BTC/USD', 'USD', 30_240],
+      ['binanceus', 'BTC/USDC', 'USDC', 30_240],
+      ['binanceus', 'BTC/USDT', 'USDT', 30_240],
+    ]);
+    expect(
+      series.every(
+        (x) => x.firstOpen === Date.UTC(2023, 2, 1) && x.lastOpen === Date.UTC(2023, 2, 21, 23, 59),
+      ),
+    ).toBe(true);
+    // Known prints of the window (shared/data README): the SVB low and the BTCUSDC spike wick.
+    const at = async (symbol: string, t: number) =>
+      (
+        await services.market.store.bars(
+          { venue: 'binanceus', symbol, interval: '1m' },
+          { from: t, to: t + 60_000 },
+          1,
+        )
+      )[0];
+    expect((await at('BTC/USDT', Date.UTC(2023, 2, 10, 10, 48)))?.low).toBe(19_565.4);
+    expect((await at('BTC/USDC', Date.UTC(2023, 2, 14, 14, 24)))?.high).toBe(31_000);
+  }, 60_000);
+});
