@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base58, bech32, createBase58check } from '@scure/base';
 import { HDKey } from '@scure/bip32';
-import { bytesToHex, type Hex, hexToBytes } from 'viem';
+import { bytesToHex, type Hex, hexToBytes, keccak256, toRlp } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createSiweMessage,
@@ -14,6 +14,7 @@ import {
   generateSlip39Shares,
   mnemonicToSeed,
   type SiweMessage,
+  signDigest,
   signMessage,
   signTransaction,
   signTypedData,
@@ -506,6 +507,24 @@ describe('wallet API', () => {
         selector: null,
       });
       expect(l.body.signature.v).toBe('38');
+    });
+
+    it('a typed transaction with chain id 0 (signed elsewhere; Sextant never signs one) is decoded', async () => {
+      // EIP-2930: chainId 0, nonce 1, gasPrice 1 gwei, gas 21000, to, value 2, data 0x, no access list.
+      const fields: Hex[] = ['0x', '0x01', '0x3b9aca00', '0x5208', `0x${'35'.repeat(20)}`, '0x02', '0x'];
+      const unsigned = [...fields, []] as unknown as Hex[];
+      const sig = signDigest(hexToBytes(keccak256(`0x01${toRlp(unsigned).slice(2)}`)), PRIVATE_KEY);
+      const signed = [...unsigned, sig.yParity === 1 ? '0x01' : '0x', sig.r, sig.s] as Hex[];
+      const raw = `0x01${toRlp(signed).slice(2)}`;
+      const r = await post('/v1/wallet/transaction/decode', { raw });
+      expect(r.status, r.body.detail).toBe(200);
+      expect(r.body).toMatchObject({
+        type: 'eip2930',
+        chainId: 0,
+        nonce: 1,
+        gasPrice: '1000000000',
+        from: ADDRESS,
+      });
     });
 
     it('garbage is 400 naming the field', async () => {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { bytesToHex, type Hex, hexToBytes, keccak256 } from 'viem';
+import { bytesToHex, getAddress, type Hex, hexToBytes, keccak256, toRlp } from 'viem';
 import { privateKeyToAddress } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 import { describeWithVectors, readVectors } from '../../../test/vectors/wallet/sharedVectors.js';
@@ -10,9 +10,11 @@ import {
   InvalidAddressError,
   InvalidChainIdError,
   InvalidPrivateKeyError,
+  InvalidSignatureError,
   InvalidTransactionError,
   recoverMessageSigner,
   recoverTypedDataSigner,
+  signDigest,
   signMessage,
   signTransaction,
   signTypedData,
@@ -165,7 +167,7 @@ describeWithVectors(
         for (const [i, v] of vectors.entries()) {
           const expected = v[field];
           const chainId = BigInt((v.transaction.chainId as string | undefined) ?? 0);
-          // Policy, not a gap: we refuse chain id 0 (EIP-155 folds the chain id into v) and, per
+          // Policy, not a gap: we refuse to sign chain id 0 (decoded below instead) and, per
           // EIP-1559's validity rule, a priority fee above the fee cap. ethers signs both.
           if (expected === '') {
             skip('no EIP-155 form (chainId absent)');
@@ -199,6 +201,53 @@ describeWithVectors(
           skipped,
         );
         expect(signed).toBeGreaterThan(100);
+      }, 120_000);
+    }
+
+    // Chain id 0: ethers signs typed transactions with it; we refuse to sign them (policy in
+    // docs/wallet.md) but decode them and recover their signer.
+    for (const [kind, signedField] of [
+      ['eip2930', 'signedBerlin'],
+      ['eip1559', 'signedLondon'],
+    ] as const) {
+      it(`${kind} with chain id 0: decoded, signer recovered, signing refused`, () => {
+        let decoded = 0;
+        for (const [i, v] of vectors.entries()) {
+          if (BigInt((v.transaction.chainId as string | undefined) ?? 0) !== 0n) continue;
+          // Recovery costs ~3 ms here: every random vector and every 4th masked one.
+          if (!(i < 128 || i % 4 === 0)) continue;
+          const raw = v[signedField];
+          const got = decodeSignedTransaction(raw);
+          const t = v.transaction as Record<string, string | undefined> & {
+            accessList?: { address: Hex; storageKeys: Hex[] }[];
+          };
+          const q = (x: string | undefined) => (x === undefined ? 0n : BigInt(x));
+          const base = {
+            type: kind,
+            chainId: 0,
+            nonce: Number(q(t.nonce)),
+            gas: q(t.gasLimit),
+            to: t.to ? getAddress(t.to) : null,
+            value: q(t.value),
+            data: (t.data ?? '0x').toLowerCase(),
+            accessList: (t.accessList ?? []).map((e) => ({
+              address: getAddress(e.address),
+              storageKeys: e.storageKeys.map((k) => k.toLowerCase()),
+            })),
+          };
+          const fees =
+            kind === 'eip2930'
+              ? { gasPrice: q(t.gasPrice) }
+              : { maxFeePerGas: q(t.maxFeePerGas), maxPriorityFeePerGas: q(t.maxPriorityFeePerGas) };
+          expect(got.transaction, v.name).toEqual({ ...base, ...fees });
+          // Recovering the right signer proves the rebuilt signing payload is ethers' unsigned form.
+          expect(got.from, v.name).toBe(privateKeyToAddress(v.privateKey));
+          expect(got.hash).toBe(keccak256(raw));
+          decoded++;
+        }
+        expect(decoded).toBeGreaterThan(380);
+        const request = toRequest(vectors.find((v) => v.transaction.chainId === undefined)!, kind);
+        expect(() => signTransaction(request, key(`0x${'46'.repeat(32)}`))).toThrow(InvalidChainIdError);
       }, 120_000);
     }
   },
@@ -415,5 +464,45 @@ describe('validation errors', () => {
   it('rejects garbage raw transactions with a typed error', () => {
     expect(() => decodeSignedTransaction('0x02c0')).toThrow(InvalidTransactionError);
     expect(() => decodeSignedTransaction('nope' as Hex)).toThrow(InvalidTransactionError);
+  });
+  it('chain id 0 typed transactions: round trip by hand, malformed ones rejected with a typed error', () => {
+    const privateKey = key(`0x${'46'.repeat(32)}`);
+    // EIP-1559 fields: chainId 0, nonce 7, tip 1, cap 2, gas 21000, to, value 5, data, access list.
+    const unsigned = [
+      '0x',
+      '0x07',
+      '0x01',
+      '0x02',
+      '0x5208',
+      `0x${'35'.repeat(20)}`,
+      '0x05',
+      '0xabcd',
+      [],
+    ] as const;
+    const digest = hexToBytes(keccak256(`0x02${toRlp(unsigned as unknown as Hex[]).slice(2)}`));
+    const sig = signDigest(digest, privateKey);
+    const yParity = sig.yParity === 1 ? '0x01' : '0x';
+    const build = (fields: readonly unknown[]) => `0x02${toRlp(fields as Hex[]).slice(2)}` as Hex;
+    const good = build([...unsigned, yParity, sig.r, sig.s]);
+    const decoded = decodeSignedTransaction(good);
+    expect(decoded.transaction).toMatchObject({
+      type: 'eip1559',
+      chainId: 0,
+      nonce: 7,
+      gas: 21000n,
+      value: 5n,
+    });
+    expect(decoded.from).toBe(privateKeyToAddress(`0x${'46'.repeat(32)}`));
+    const bad: [unknown[], new (...a: never[]) => Error][] = [
+      [[...unsigned, yParity, sig.r], InvalidTransactionError], // 11 fields
+      [[...unsigned, '0x02', sig.r, sig.s], InvalidSignatureError], // yParity 2
+      [['0x', '0x0007', ...unsigned.slice(2), yParity, sig.r, sig.s], InvalidTransactionError], // leading 0
+      [
+        [...unsigned.slice(0, 5), '0x1234', ...unsigned.slice(6), yParity, sig.r, sig.s],
+        InvalidTransactionError,
+      ],
+      [[...unsigned.slice(0, 8), ['0x12'], yParity, sig.r, sig.s], InvalidTransactionError], // access list
+    ];
+    for (const [fields, type] of bad) expect(() => decodeSignedTransaction(build(fields))).toThrow(type);
   });
 });
