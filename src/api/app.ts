@@ -3,8 +3,6 @@ import type { Socket } from 'node:net';
 import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { latestMigration } from '../db/index.js';
 import {
@@ -15,10 +13,11 @@ import {
   RouteNotFoundError,
   ShuttingDownError,
   UnauthorizedError,
-  ValidationError,
 } from '../internal/errors.js';
 import { createAccessLogWriter } from '../internal/logger.js';
+import { registerMcpRoutes } from '../mcp/http.js';
 import { type AuthInfo, OPERATIONS, type Operation, routePath } from '../operations/index.js';
+import { createInputValidators, nonFiniteError, relaxDefaults } from '../operations/validation.js';
 import type { Services } from '../services/index.js';
 import { type Authenticator, type AuthResult, createAuthenticator } from './auth.js';
 import { createCors, DOCS_PREFIX, SECURITY_HEADERS } from './headers.js';
@@ -64,33 +63,6 @@ function patternToRegExp(url: string): RegExp {
   return new RegExp(`^${escaped}/?$`);
 }
 
-const NON_FINITE_SCAN_MAX_DEPTH = 32;
-
-/**
- * Path of the first non-finite number in a validated input, or null. Ajv skips minimum/maximum
- * for Infinity (what `?days=1e309` or a JSON `1e309` becomes), so those are caught here.
- */
-function findNonFinite(
-  value: unknown,
-  path: (string | number)[] = [],
-  depth = 0,
-): (string | number)[] | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? null : path;
-  if (value === null || typeof value !== 'object' || depth > NON_FINITE_SCAN_MAX_DEPTH) return null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const p = findNonFinite(value[i], [...path, i], depth + 1);
-      if (p) return p;
-    }
-    return null;
-  }
-  for (const k of Object.keys(value)) {
-    const p = findNonFinite((value as Record<string, unknown>)[k], [...path, k], depth + 1);
-    if (p) return p;
-  }
-  return null;
-}
-
 function sendProblem(reply: FastifyReply, problem: Problem, headers?: Record<string, string>): FastifyReply {
   if (headers) reply.headers(headers);
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
@@ -110,52 +82,10 @@ function etagMatches(header: string | undefined, etag: string): boolean {
   });
 }
 
-/**
- * One Ajv per kind of input: query strings, path parameters and headers are text and are
- * coerced to the schema's types ("5" → 5); JSON bodies are already typed and are not, so
- * `{"count":"2"}` or `{"address":123}` is a 400 instead of a silent conversion. Defaults are
- * filled and unknown properties of closed objects dropped in both.
- */
 function createValidatorCompiler() {
-  const make = (coerceTypes: false | 'array') => {
-    const ajv = new Ajv({
-      coerceTypes,
-      useDefaults: true,
-      removeAdditional: true,
-      addUsedSchema: false,
-      allErrors: true,
-      // '1e309' or 'Infinity' in a query must fail validation, not become Infinity.
-      strictNumbers: true,
-    });
-    (addFormats as unknown as (a: Ajv) => void)(ajv);
-    return ajv;
-  };
-  const text = make('array');
-  const json = make(false);
-  return ({ schema, httpPart }: { schema: object; httpPart?: string }) => {
-    const ajv = httpPart === 'body' ? json : text;
-    const id = (schema as { $id?: string }).$id;
-    return (id ? ajv.getSchema(id) : undefined) ?? ajv.compile(schema);
-  };
-}
-
-/**
- * A copy of an input schema where properties with a `default` are not `required` (at any
- * depth): the validator fills them in, so clients and generated SDKs may leave them out.
- */
-export function relaxDefaults<T>(schema: T): T {
-  if (Array.isArray(schema)) return schema.map(relaxDefaults) as T;
-  if (schema === null || typeof schema !== 'object') return schema;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(schema))
-    out[k] = k === 'default' || k === 'examples' ? v : relaxDefaults(v);
-  const props = out.properties as Record<string, { default?: unknown }> | undefined;
-  if (Array.isArray(out.required) && props) {
-    const required = (out.required as string[]).filter((r) => props[r]?.default === undefined);
-    if (required.length > 0) out.required = required;
-    else delete out.required;
-  }
-  return out as T;
+  const validators = createInputValidators();
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
+    validators.compile(schema, httpPart === 'body' ? 'body' : 'query');
 }
 
 /**
@@ -440,6 +370,25 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
 
   for (const op of operations) registerOperation(app, services, authenticator, op, clock);
 
+  // ---- MCP over Streamable HTTP (/mcp): tools from the same registry, same keys and limits.
+  registerMcpRoutes(app, {
+    services,
+    now,
+    async authenticate(request, policy) {
+      const r = authenticator.authenticate(request.headers, request.ip, policy, now());
+      const { auth, limit } = r instanceof Promise ? await r : r;
+      if (auth.type === 'key') request.keyId = auth.key.id;
+      return {
+        auth,
+        headers: {
+          'ratelimit-limit': limit.limit,
+          'ratelimit-remaining': limit.remaining,
+          'ratelimit-reset': limit.resetSeconds,
+        },
+      };
+    },
+  });
+
   // ---- live streams (WS /v1/stream, SSE /v1/stream/sse): everything else is in stream.ts.
   await registerStreams(app, services, { now, ...options.streams, authenticator });
 
@@ -553,21 +502,12 @@ function registerOperation(
     ...(op.query || op.params || op.body
       ? {
           preHandler: (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
-            for (const [where, value] of [
+            const err = nonFiniteError([
               ['query', request.query],
               ['path', request.params],
               ['body', request.body],
-            ] as const) {
-              const path = findNonFinite(value);
-              if (path) {
-                const issue = { path, message: 'must be a finite number', in: where };
-                return done(
-                  new ValidationError(`${where} '${path.join('.')}' must be a finite number`, {
-                    issues: [issue],
-                  }),
-                );
-              }
-            }
+            ]);
+            if (err) return done(err);
             done();
           },
         }

@@ -37,6 +37,7 @@ import {
   writeBars,
 } from '../market/index.js';
 import { createMarketResolver, openServices, type Services } from '../services/index.js';
+import { createAgentCommands } from './agentCommands.js';
 import { createChainCommands } from './chainCommands.js';
 import { createWalletCommands, WALLET_SUMMARY } from './wallet/index.js';
 
@@ -789,6 +790,7 @@ const COMMANDS: readonly Command[] = [
   backfillCmd,
   trackRecordCmd,
   ...createChainCommands({ usageError: (message) => new UsageError(message), table, cliLogger }),
+  ...createAgentCommands({ usageError: (message) => new UsageError(message), cliLogger }),
   ...createWalletCommands({ usageError: (message) => new UsageError(message), table }),
 ];
 

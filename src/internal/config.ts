@@ -339,6 +339,56 @@ export const SETTINGS = {
     schema: Type.String({ minLength: 1 }),
     description: 'JSON or CSV file of labelled addresses (e.g. exchange hot wallets) for exchange flows',
   },
+  mcpTools: {
+    env: 'MCP_TOOLS',
+    flag: 'mcp-tools',
+    schema: Type.String({ minLength: 1, maxLength: 2000, pattern: '^[a-z_]+(,[a-z_]+)*$' }),
+    default: 'default',
+    description:
+      'MCP tools served at /mcp and by `sextant mcp`: a preset (default, market, onchain, operations, all) or a comma list of tool names and presets',
+  },
+  llmBaseUrl: {
+    env: 'LLM_BASE_URL',
+    flag: 'llm-base-url',
+    schema: Type.String({ pattern: '^https?://', maxLength: 2000 }),
+    description:
+      'OpenAI-compatible chat API for the agent endpoint (OpenAI https://api.openai.com/v1, Ollama http://127.0.0.1:11434/v1, vLLM, llama.cpp); unset = agent off (503)',
+    secret: true,
+  },
+  llmModel: {
+    env: 'LLM_MODEL',
+    flag: 'llm-model',
+    schema: Type.String({ minLength: 1, maxLength: 200 }),
+    description: 'Model name sent to the chat API (e.g. gpt-4o-mini, llama3.1)',
+  },
+  llmApiKey: {
+    env: 'LLM_API_KEY',
+    flag: 'llm-api-key',
+    schema: Type.String({ minLength: 1, maxLength: 4000 }),
+    description: 'Bearer key for the chat API (not needed by local servers)',
+    secret: true,
+  },
+  agentMaxSteps: {
+    env: 'AGENT_MAX_STEPS',
+    flag: 'agent-max-steps',
+    schema: Type.Integer({ minimum: 1, maximum: 20 }),
+    default: 6,
+    description: 'Model turns per agent question (each may call tools); the loop stops there',
+  },
+  agentMaxTokens: {
+    env: 'AGENT_MAX_TOKENS',
+    flag: 'agent-max-tokens',
+    schema: Type.Integer({ minimum: 64, maximum: 200_000 }),
+    default: 4000,
+    description: 'Completion tokens per agent question, over all its model turns',
+  },
+  agentTimeoutMs: {
+    env: 'AGENT_TIMEOUT_MS',
+    flag: 'agent-timeout-ms',
+    schema: PositiveInt,
+    default: 60000,
+    description: 'Time limit of one model call',
+  },
 } satisfies Record<string, SettingSpec>;
 
 type Settings = typeof SETTINGS;

@@ -6,6 +6,7 @@ import { getAsset } from './getAsset.js';
 import { getChainGas } from './getChainGas.js';
 import { getGrades } from './getGrades.js';
 import { getIndicators } from './getIndicators.js';
+import { getLatestSignals } from './getLatestSignals.js';
 import { getOhlcv } from './getOhlcv.js';
 import { getPrices } from './getPrices.js';
 import { getSignalPerformance } from './getSignalPerformance.js';
@@ -50,6 +51,7 @@ export const OPERATIONS: readonly Operation[] = [
   listMarkets,
   getIndicators,
   getSignals,
+  getLatestSignals,
   listStrategies,
   getSignalPerformance,
   getQuant,
