@@ -10,7 +10,6 @@ import {
   deriveSolanaAccount,
   evmAddress,
   exportAccountXpub,
-  generateMnemonic,
   generateSlip39Shares,
   mnemonicToSeed,
   type SiweMessage,
@@ -26,7 +25,12 @@ import { startTestServer, stopTestServer, type TestServer } from '../helpers.js'
 type Json = Record<string, any>;
 
 // Test-only secrets. The last test checks that none of them ever leaves the server.
-const MNEMONIC = generateMnemonic({ words: 12 });
+// Made only of words that never occur in API output or logs, so the final scan can look for each
+// word on its own: a leak of a single word is caught, not only of the whole phrase. (None of them is
+// a SLIP-39 word either, so shares printed on purpose cannot contain one.)
+const MNEMONIC =
+  'walnut zebra oyster pumpkin lobster giraffe kangaroo dolphin mango coconut broccoli hedgehog';
+const PASSPHRASE = 'quokka-marmalade-7731';
 const VECTOR_MNEMONIC =
   'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
 const PRIVATE_KEY = hexToBytes(
@@ -35,9 +39,10 @@ const PRIVATE_KEY = hexToBytes(
 const PRIVATE_KEY_HEX = bytesToHex(PRIVATE_KEY);
 const OTHER_KEY = hexToBytes(`0x${createHash('sha256').update('sextant other key').digest('hex')}`);
 const ADDRESS = evmAddress(PRIVATE_KEY);
-const SEED = mnemonicToSeed(MNEMONIC);
+const SEED = mnemonicToSeed(MNEMONIC, { passphrase: PASSPHRASE });
 const XPRV = HDKey.fromMasterSeed(SEED).privateExtendedKey;
-const SX_SHARE = splitMnemonic(MNEMONIC, { threshold: 2, count: 3 })[0]!;
+const SX_SHARES = splitMnemonic(MNEMONIC, { threshold: 2, count: 3 });
+const SX_SHARE = SX_SHARES[0]!;
 const SLIP39_SHARE = generateSlip39Shares(PRIVATE_KEY.slice(0, 16), {
   groupThreshold: 1,
   groups: [[2, 3]],
@@ -606,12 +611,15 @@ describe('wallet API', () => {
       ['mnemonic field', { mnemonic: MNEMONIC }],
       ['seedPhrase field', { seedPhrase: 'x' }],
       ['password field', { password: 'hunter2' }],
+      ['BIP39 passphrase field', { passphrase: PASSPHRASE }],
+      ['mnemonic with its passphrase', { mnemonic: MNEMONIC, bip39Passphrase: PASSPHRASE }],
       ['shares field', { shares: [SX_SHARE] }],
       ['mnemonic value', { note: MNEMONIC }],
       ['mnemonic as a word list', { words: MNEMONIC.split(' ') }],
       ['xprv value', { backup: XPRV }],
       ['0x + 64 hex in an unknown field', { extra: PRIVATE_KEY_HEX }],
       ['sxshare value', { backup: SX_SHARE }],
+      ['all the sxshares', { backup: SX_SHARES.join('\n') }],
       ['SLIP-39 share value', { backup: SLIP39_SHARE }],
       ['WIF value', { memo: WIF }],
       ['raw key bytes', { key: Array.from(PRIVATE_KEY) }],
@@ -874,16 +882,47 @@ describe('wallet API', () => {
     expect(logs).toContain('/v1/wallet/address/validate');
     expect(seen.length).toBeGreaterThan(150);
     const everything = `${seen.join('\n')}\n${logs}`;
-    for (const secret of [
-      MNEMONIC,
-      MNEMONIC.split(' ').slice(0, 3).join(' '),
-      PRIVATE_KEY_HEX.slice(2),
-      XPRV.slice(4, 40),
-      SX_SHARE.slice(8, 40),
-      SLIP39_SHARE.split(' ').slice(0, 4).join(' '),
-      WIF,
-    ]) {
-      expect(everything.includes(secret), secret.slice(0, 6)).toBe(false);
-    }
+    expect(leaks(everything)).toEqual([]);
+  });
+
+  it('the leak scan itself finds a single word, a share fragment or the passphrase', () => {
+    expect(leaks('{"detail":"word 4 is Pumpkin"}')).toEqual(['mnemonic word "pumpkin"']);
+    expect(leaks(`"x":"${SX_SHARE.slice(20, 40)}"`)).toContain('fragment of an sxshare');
+    const slip = SLIP39_SHARE.split(' ');
+    expect(leaks(`${slip[7]} ${slip[8]}`)).toContain('two consecutive words of a SLIP-39 share');
+    expect(leaks(`passphrase=${PASSPHRASE}`)).toEqual(['BIP39 passphrase']);
+    expect(leaks('zebras and pumpkins, 0xdolphin')).toEqual([]);
   });
 });
+
+/** What of the test secrets `text` contains (descriptions, never the secrets themselves). */
+function leaks(text: string): string[] {
+  const found: string[] = [];
+  const lower = text.toLowerCase();
+  // Every word of the phrase on its own, as a whole word (not inside base58 or a longer word).
+  for (const word of MNEMONIC.split(' ')) {
+    if (new RegExp(`(?<![a-z0-9])${word}(?![a-z0-9])`).test(lower)) found.push(`mnemonic word "${word}"`);
+  }
+  if (lower.includes(PASSPHRASE.toLowerCase())) found.push('BIP39 passphrase');
+  if (lower.includes(PRIVATE_KEY_HEX.slice(2, 34))) found.push('private key hex');
+  if (text.includes(XPRV.slice(4, 40))) found.push('xprv');
+  if (text.includes(WIF.slice(1, 30))) found.push('WIF');
+  // Shares: any 16 consecutive characters of an sxshare's data part, any two consecutive SLIP-39 words.
+  for (const share of SX_SHARES) {
+    const data = share.slice('sxshare1'.length);
+    for (let i = 0; i + 16 <= data.length; i++) {
+      if (lower.includes(data.slice(i, i + 16))) {
+        found.push('fragment of an sxshare');
+        break;
+      }
+    }
+  }
+  const words = SLIP39_SHARE.split(' ');
+  for (let i = 0; i + 1 < words.length; i++) {
+    if (new RegExp(`(?<![a-z])${words[i]}\\s+${words[i + 1]}(?![a-z])`).test(lower)) {
+      found.push('two consecutive words of a SLIP-39 share');
+      break;
+    }
+  }
+  return found;
+}
