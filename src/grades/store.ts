@@ -44,16 +44,30 @@ const toGrade = (r: Row): RecordedGrade => ({
 export function createGradeStore(db: Db): GradeStore {
   return {
     async append(grades, knownAt) {
-      let n = 0;
-      for (const g of grades) {
-        const rows = await db.query(
-          `insert into grades (asset_id, kind, model_version, score, letter, factors, as_of, known_at)
-           values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8) on conflict do nothing returning 1`,
-          [g.asset, g.kind, g.modelVersion, g.score, g.letter, JSON.stringify(g.factors), g.asOf, knownAt],
+      if (grades.length === 0) return 0;
+      // One statement for all of them (the runner records an asset's two grades at each day close).
+      const params: unknown[] = [];
+      const values = grades.map((g, k) => {
+        params.push(
+          g.asset,
+          g.kind,
+          g.modelVersion,
+          g.score,
+          g.letter,
+          JSON.stringify(g.factors),
+          g.asOf,
+          knownAt,
         );
-        n += rows.length;
-      }
-      return n;
+        const p = Array.from({ length: 8 }, (_, c) => `$${k * 8 + c + 1}`);
+        p[5] = `${p[5]}::jsonb`;
+        return `(${p.join(', ')})`;
+      });
+      const rows = await db.query(
+        `insert into grades (asset_id, kind, model_version, score, letter, factors, as_of, known_at)
+         values ${values.join(', ')} on conflict do nothing returning 1`,
+        params,
+      );
+      return rows.length;
     },
     async latest(q) {
       const rows = await db.query<Row>(
