@@ -121,8 +121,8 @@ export function traderGrade(asset: string, bars: readonly Bar[]): Grade | null {
 /**
  * Investor grade (long term) from the last 365 closed daily bars: trend (close vs SMA(200)),
  * risk-adjusted return (Sharpe over the year), drawdown (max drawdown over the year) and
- * liquidity (median daily quote volume over 90 days). On-chain activity joins once the indexer
- * provides it. Returns null with fewer bars.
+ * liquidity (median daily quote volume over 90 days). On-chain activity is not a factor yet:
+ * docs/methodology.md says why and what would enable it. Returns null with fewer bars.
  */
 export function investorGrade(asset: string, bars: readonly Bar[]): Grade | null {
   if (bars.length < INVESTOR_MIN_BARS) return null;
