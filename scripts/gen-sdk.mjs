@@ -117,12 +117,28 @@ function readOrNull(file) {
   }
 }
 
-/** First line where two texts differ, for the CI message. */
+// Characters of a differing line shown on each side of the first difference.
+const DIFF_CONTEXT_CHARS = 60;
+
+/** First line where two texts differ, cut around the first differing character, for the CI message. */
 function firstDifference(a, b) {
   const la = a.split('\n');
   const lb = b.split('\n');
   for (let i = 0; i < Math.max(la.length, lb.length); i++) {
-    if (la[i] !== lb[i]) return { line: i + 1, committed: la[i], generated: lb[i] };
+    if (la[i] === lb[i]) continue;
+    const x = la[i] ?? '';
+    const y = lb[i] ?? '';
+    let col = 0;
+    while (col < x.length && x[col] === y[col]) col++;
+    const start = Math.max(0, col - DIFF_CONTEXT_CHARS);
+    const cut = (t) =>
+      `${start > 0 ? '…' : ''}${t.slice(start, col + DIFF_CONTEXT_CHARS)}${t.length > col + DIFF_CONTEXT_CHARS ? '…' : ''}`;
+    return {
+      line: i + 1,
+      column: col + 1,
+      committed: la[i] === undefined ? undefined : cut(x),
+      generated: lb[i] === undefined ? undefined : cut(y),
+    };
   }
   return null;
 }
@@ -146,7 +162,9 @@ async function main() {
         console.error(`gen-sdk: ${rel} is missing`);
       } else {
         const d = firstDifference(current, text);
-        console.error(`gen-sdk: ${rel} is out of date (first difference at line ${d?.line}):`);
+        console.error(
+          `gen-sdk: ${rel} is out of date (first difference at line ${d?.line}, column ${d?.column}):`,
+        );
         console.error(`  committed: ${d?.committed ?? '(end of file)'}`);
         console.error(`  generated: ${d?.generated ?? '(end of file)'}`);
       }

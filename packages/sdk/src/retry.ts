@@ -7,7 +7,7 @@ export type RetryOptions = {
   /** First backoff delay in ms; doubles with each retry (default 250). */
   baseDelayMs?: number;
   /**
-   * Longest wait before a retry, in ms (default 30 000). An answer whose `Retry-After` asks for
+   * Longest wait before a retry, in ms (default 60 000: a per-minute rate-limit window). An answer whose `Retry-After` asks for
    * more is not retried: it is returned (and thrown as `SextantApiError`) at once.
    */
   maxDelayMs?: number;
@@ -32,7 +32,7 @@ export type RetryInfo = {
 
 const DEFAULT_RETRIES = 2;
 const DEFAULT_BASE_DELAY_MS = 250;
-const DEFAULT_MAX_DELAY_MS = 30_000;
+const DEFAULT_MAX_DELAY_MS = 60_000;
 // Statuses that mean "not done, try later": rate limited, and unavailable (shutting down, upstream down).
 const RETRY_STATUSES = new Set([429, 503]);
 // Only these are retried after a network error: the server may have acted on the lost request.

@@ -571,7 +571,7 @@ export interface paths {
         };
         /**
          * Correlation matrix of daily returns across assets
-         * @description Pearson correlation of daily simple returns for every pair, on the dates both have, over the last `days` days; with the number of common observations per pair.
+         * @description Pearson correlation of daily simple returns for every pair, on the dates both have, over the last `days` days; with the number of common observations per pair. A window longer than the stored history of any asset is refused with 400, saying how many days are available.
          *
          *     **Auth**: optional (anonymous allowed at a low per-IP limit); scope `read`.
          */
@@ -637,7 +637,7 @@ export interface paths {
         };
         /**
          * Support and resistance levels with strength
-         * @description Swing highs and lows (pivots over ±5 bars) clustered within 2% of price; each level with its touches, last touch, and strength 0-1 (touches weighted by recency and volume, relative to the strongest level). Support below the last close, resistance above.
+         * @description Swing highs and lows (pivots over ±5 bars) clustered within 2% of price; each level with its touches, last touch, and strength 0-1 (touches weighted by recency and volume, relative to the strongest level). Support below the last close, resistance above. A window longer than the stored history is refused with 400, saying how many days are available.
          *
          *     **Auth**: optional (anonymous allowed at a low per-IP limit); scope `read`.
          */
@@ -747,7 +747,7 @@ export interface paths {
         };
         /**
          * Returns, risk and risk-adjusted metrics of an asset
-         * @description Point-in-time quant metrics from daily closes: trailing returns (1d, 7d, 30d, 90d, YTD, 1y), annualised volatility (log returns, 365 periods), Sharpe, Sortino, Calmar, CAGR, max drawdown with peak/trough/recovery dates, historical VaR/CVaR at 95% and 99% (loss fractions), and beta/correlation against a benchmark (default bitcoin), over the last `days` days.
+         * @description Point-in-time quant metrics from daily closes: trailing returns (1d, 7d, 30d, 90d, YTD, 1y), annualised volatility (log returns, 365 periods), Sharpe, Sortino, Calmar, CAGR, max drawdown with peak/trough/recovery dates, historical VaR/CVaR at 95% and 99% (loss fractions), and beta/correlation against a benchmark (default bitcoin), over the last `days` days. A window longer than the stored history (of the asset or the benchmark) is refused with 400, saying how many days are available; it is never silently shortened.
          *
          *     **Auth**: optional (anonymous allowed at a low per-IP limit); scope `read`.
          */
@@ -774,6 +774,28 @@ export interface paths {
          *     **Auth**: optional (anonymous allowed at a low per-IP limit); scope `read`.
          */
         get: operations["getSignals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/signals/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The newest signal of each strategy
+         * @description For each asset, interval and strategy, the newest signal in the append-only ledger as known at `asOf` (default now): the position each strategy holds. A strategy issues a signal only when its direction changes, so the newest one can be old; `issuedAt` says when. Filter by asset, interval and strategy.
+         *
+         *     **Auth**: optional (anonymous allowed at a low per-IP limit); scope `read`.
+         */
+        get: operations["getLatestSignals"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4712,6 +4734,108 @@ export interface operations {
                             inputsHash: string;
                         }[];
                         nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Client error (problem document) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error (problem document) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLatestSignals: {
+        parameters: {
+            query?: {
+                /** @description Asset id, symbol or CAIP-19 contract */
+                asset?: string;
+                /** @description Candle interval, UTC-aligned: 1m, 5m, 15m, 30m, 1h, 4h, 1d */
+                interval?: "1m" | "5m" | "15m" | "30m" | "1h" | "4h" | "1d";
+                strategy?: string;
+                /** @description Point in time (ISO 8601 or epoch ms): what was known then */
+                asOf?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The newest signal of each strategy */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 42,
+                     *           "asset": "bitcoin",
+                     *           "venue": "binance",
+                     *           "symbol": "BTC/USDT",
+                     *           "interval": "1d",
+                     *           "strategy": "trend-regime",
+                     *           "modelVersion": "1",
+                     *           "direction": "long",
+                     *           "strength": 0.41,
+                     *           "reason": {
+                     *             "close": 67250.1,
+                     *             "sma50": 64010.2,
+                     *             "sma200": 58877.9,
+                     *             "adx14": 32.3
+                     *           },
+                     *           "issuedAt": "2024-10-15T00:00:00.000Z",
+                     *           "knownAt": "2024-10-15T00:00:01.000Z",
+                     *           "inputsHash": "9f1c2ab0e4d35c7718a2b6f0c3d4e5f6"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        data: {
+                            /** @description Ledger id (ascending in recording order) */
+                            id: number;
+                            asset: string;
+                            venue: string;
+                            symbol: string;
+                            /** @description Candle interval, UTC-aligned: 1m, 5m, 15m, 30m, 1h, 4h, 1d */
+                            interval: "1m" | "5m" | "15m" | "30m" | "1h" | "4h" | "1d";
+                            strategy: string;
+                            modelVersion: string;
+                            direction: "long" | "short" | "flat";
+                            strength: number;
+                            /** @description The indicator values that triggered it */
+                            reason: {
+                                [key: string]: number | string | boolean | null;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description Close time of the last bar used
+                             */
+                            issuedAt: string;
+                            /**
+                             * Format: date-time
+                             * @description When the ledger recorded it (feed clock)
+                             */
+                            knownAt: string;
+                            /** @description SHA-256 (first 32 hex) of strategy, version and every input bar */
+                            inputsHash: string;
+                        }[];
                     };
                 };
             };

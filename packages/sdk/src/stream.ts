@@ -86,7 +86,7 @@ export type StreamEvents = {
   candle: CandleUpdate;
   signal: SignalEvent;
   whale: WhaleTransferEvent;
-  /** Connected, subscriptions sent again when `reconnected`. */
+  /** Connected; `reconnected` after a drop (the subscriptions are being sent again). */
   open: { reconnected: boolean };
   /** The connection dropped; the next attempt starts after `delayMs`. */
   reconnecting: { attempt: number; delayMs: number; reason: string };
@@ -269,6 +269,8 @@ export function createStream(options: StreamOptions): SextantStream {
   let nextId = 0;
   let attempt = 0;
   let everOpened = false;
+  // Set when a connection dropped, until the next one opens (SSE also reopens on a subscription change).
+  let recovering = false;
   // Bumped for every new connection: events of an older one are ignored.
   let connId = 0;
   let socket: WebSocketLike | null = null;
@@ -349,7 +351,8 @@ export function createStream(options: StreamOptions): SextantStream {
   function connected(): void {
     state = 'open';
     attempt = 0;
-    const reconnected = everOpened;
+    const reconnected = recovering;
+    recovering = false;
     everOpened = true;
     armIdle();
     emit('open', { reconnected });
@@ -370,6 +373,7 @@ export function createStream(options: StreamOptions): SextantStream {
       return;
     }
     attempt++;
+    recovering = true;
     if (attempt > retries) {
       finish(`gave up reconnecting after ${retries} attempts: ${reason}`, true);
       return;
