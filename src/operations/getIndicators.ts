@@ -1,8 +1,9 @@
 import { type TSchema, Type } from '@sinclair/typebox';
 import { compute, getIndicator, INDICATORS, resolveIndicatorParams } from '../indicators/index.js';
 import { NoMarketDataError, ValidationError } from '../internal/errors.js';
+import { alignTime } from '../market/index.js';
 import { INTERVAL_MS } from '../market/types.js';
-import { IntervalSchema, parseTimeParam } from './marketParams.js';
+import { decodeCursor, encodeCursor, IntervalSchema, parseTimeParam } from './marketParams.js';
 import { defineOperation } from './operation.js';
 
 const INDICATOR_MAX_LIMIT = 5000;
@@ -24,17 +25,27 @@ export const getIndicators = defineOperation({
   description: [
     `One indicator per call, by name (${INDICATORS.map((i) => i.name).join(', ')}), with its parameters as query`,
     'parameters (e.g. `name=rsi&period=14`, `name=macd&fastPeriod=12&slowPeriod=26&signalPeriod=9`). Values per closed',
-    'bar in [from, to), computed over the bars before `from` as warm-up (3× the lookback, at least 100 bars), so a',
-    'value never depends on later bars. Values match TA-Lib where TA-Lib has the indicator (see src/indicators/README.md).',
+    'bar in [from, to), computed over the bars before the page as warm-up (3× the lookback, at least 100 bars), so a',
+    'value never depends on later bars. Without `from`: the last `limit` intervals before `to`. With `from`: pages',
+    'forward from it, `limit` intervals each; follow `nextCursor` until it is null. Values match TA-Lib where TA-Lib has',
+    'the indicator (see src/indicators/README.md).',
   ].join(' '),
   tags: ['analytics'],
   query: Type.Object({
     asset: Type.String({ minLength: 1, maxLength: 120 }),
     interval: IntervalSchema,
     name: Type.String({ minLength: 1, maxLength: 40, description: 'Indicator name' }),
-    from: Type.Optional(Type.String({ maxLength: 40 })),
-    to: Type.Optional(Type.String({ maxLength: 40 })),
-    limit: Type.Integer({ minimum: 1, maximum: INDICATOR_MAX_LIMIT, default: 500 }),
+    from: Type.Optional(Type.String({ maxLength: 40, description: 'Inclusive start: ISO 8601 or epoch ms' })),
+    to: Type.Optional(
+      Type.String({ maxLength: 40, description: 'Exclusive end: ISO 8601 or epoch ms (default now)' }),
+    ),
+    limit: Type.Integer({
+      minimum: 1,
+      maximum: INDICATOR_MAX_LIMIT,
+      default: 500,
+      description: 'Bars per page',
+    }),
+    cursor: Type.Optional(Type.String({ maxLength: 64, description: 'From a previous page' })),
     ...paramSchemas,
   }),
   response: Type.Object(
@@ -53,6 +64,9 @@ export const getIndicators = defineOperation({
         ),
         { description: 'One entry per bar: openTime, time and each output (null during warm-up)' },
       ),
+      nextCursor: Type.Union([Type.String(), Type.Null()], {
+        description: 'Pass as `cursor` (with the same other parameters) for the next page; null at the end',
+      }),
     },
     {
       examples: [
@@ -65,6 +79,7 @@ export const getIndicators = defineOperation({
           params: { period: 14 },
           outputs: ['rsi'],
           values: [{ openTime: 1719705600000, time: '2024-06-30T00:00:00.000Z', rsi: 44.18 }],
+          nextCursor: null,
         },
       ],
     },
@@ -94,16 +109,31 @@ export const getIndicators = defineOperation({
     const step = INTERVAL_MS[query.interval];
     const now = services.marketClock.now();
     const to = Math.min(parseTimeParam('to', query.to) ?? now + 1, now + 1);
-    const from = parseTimeParam('from', query.from) ?? to - query.limit * step;
-    if (from > to)
+    const fromParam = parseTimeParam('from', query.from);
+    if (fromParam !== undefined && fromParam > to)
       throw new ValidationError("query 'from' is after 'to'", {
         issues: [{ path: ['from'], message: 'must not be after to', in: 'query' }],
       });
+    const cursor = decodeCursor(query.cursor);
+    // The page: without `from` (or a cursor), the last `limit` intervals before `to`; with them,
+    // the first `limit` intervals from the later of the two, forward.
+    let from: number;
+    let pageTo: number;
+    if (fromParam === undefined && cursor === undefined) {
+      from = to - query.limit * step;
+      pageTo = to;
+    } else {
+      from = Math.max(fromParam ?? Number.NEGATIVE_INFINITY, cursor ?? Number.NEGATIVE_INFINITY);
+      let start = alignTime(from, query.interval);
+      if (start < from) start += step;
+      pageTo = Math.min(to, start + query.limit * step);
+    }
     const lookback = spec.lookback(params);
     const warmup = Math.max(WARMUP_MIN_BARS, WARMUP_FACTOR * lookback);
-    const wanted = Math.min(query.limit, Math.ceil((to - from) / step));
+    const wanted = Math.max(0, Math.min(query.limit, Math.ceil((pageTo - from) / step)));
+    // `to` bounds open times (inclusive): bars opening before the page's end.
     const r = await services.market.closedBars(asset.id, query.interval, {
-      to: to - 1,
+      to: pageTo - 1,
       limit: wanted + warmup,
     });
     if (!r) throw new NoMarketDataError(`no ${query.interval} bars for ${asset.id}`);
@@ -112,6 +142,14 @@ export const getIndicators = defineOperation({
         `${spec.name} with these parameters needs more than ${lookback} bars; ${r.bars.length} ${query.interval} bars are stored for ${asset.id}`,
         { issues: [{ path: ['period'], message: 'window longer than the stored history', in: 'query' }] },
       );
+    /** Whether a bar of the served market (or of the one it is built from) opens at or after `t` and is closed. */
+    const barsAfter = async (t: number) => {
+      const series = await services.market.store.series({ assetId: asset.id });
+      const source = series.find(
+        (x) => x.venue === r.venue && x.symbol === r.symbol && x.interval === (r.builtFrom ?? query.interval),
+      );
+      return source !== undefined && source.lastOpen >= t && t + step <= now;
+    };
     const n = r.bars.length;
     const col = (k: 'open' | 'high' | 'low' | 'close' | 'volume') => Float64Array.from(r.bars, (b) => b[k]);
     const out = compute(spec.name, params, {
@@ -125,7 +163,7 @@ export const getIndicators = defineOperation({
     const values = [];
     for (let i = 0; i < n; i++) {
       const b = r.bars[i]!;
-      if (b.openTime < from || b.openTime >= to) continue;
+      if (b.openTime < from || b.openTime >= pageTo) continue;
       const v: Record<string, number | string | null> = {
         openTime: b.openTime,
         time: new Date(b.openTime).toISOString(),
@@ -145,6 +183,7 @@ export const getIndicators = defineOperation({
       params,
       outputs: names,
       values: values.slice(-query.limit) as { openTime: number; time: string }[],
+      nextCursor: pageTo < to && (await barsAfter(pageTo)) ? encodeCursor(pageTo) : null,
     };
   },
 });

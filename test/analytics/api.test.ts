@@ -74,6 +74,45 @@ describe.runIf(HAVE_SHARED_DATA)('analytics operations on the shared daily bars'
     expect(rsi.body.values.every((v: Json) => typeof v.histogram === 'number')).toBe(true);
   });
 
+  it('pages forward from `from` with a cursor when the range holds more than `limit` bars', async () => {
+    const base = '/v1/indicators?asset=bitcoin&interval=1d&name=sma&period=20';
+    const range = '&from=2024-01-01&to=2025-01-01';
+    const whole = await get(`${base}${range}&limit=5000`);
+    expect(whole.status).toBe(200);
+    expect(whole.body.values).toHaveLength(366);
+    expect(whole.body.nextCursor).toBeNull();
+    const pages: Json[][] = [];
+    let url = `${base}${range}&limit=100`;
+    for (let i = 0; i < 10; i++) {
+      const r = await get(url);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      pages.push(r.body.values);
+      if (r.body.nextCursor === null) break;
+      url = `${base}${range}&limit=100&cursor=${r.body.nextCursor}`;
+    }
+    expect(pages.map((p) => p.length)).toEqual([100, 100, 100, 66]);
+    // The first page starts at `from` (not the last 100 bars before `to`).
+    expect(pages[0]![0].time).toBe('2024-01-01T00:00:00.000Z');
+    // Together the pages are the whole range, in order, once each; SMA needs no warm-up beyond
+    // its window, so the values agree whatever the page (to rounding: a running sum).
+    const flat = pages.flat();
+    expect(flat.map((v) => v.time)).toEqual(whole.body.values.map((v: Json) => v.time));
+    flat.forEach((v, i) => {
+      expect(Math.abs(v.sma / whole.body.values[i].sma - 1)).toBeLessThan(1e-12);
+    });
+    // Without `from`: the last `limit` bars before `to`, no cursor.
+    const last = await get(`${base}&to=2025-01-01&limit=10`);
+    expect(last.body.values.map((v: Json) => v.time)).toEqual(
+      whole.body.values.slice(-10).map((v: Json) => v.time),
+    );
+    expect(last.body.nextCursor).toBeNull();
+    // Up to the end of the stored data: no cursor once no bar follows.
+    const tail = await get(`${base}&from=2025-06-01&limit=500`);
+    expect(tail.body.values).toHaveLength(30);
+    expect(tail.body.nextCursor).toBeNull();
+    expect((await get(`${base}${range}&cursor=bm9wZQ`)).status).toBe(400);
+  });
+
   it.each([
     ['/v1/indicators?asset=bitcoin&interval=1d&name=astrology', 404],
     ['/v1/indicators?asset=bitcoin&interval=1d&name=rsi&period=0', 400],
