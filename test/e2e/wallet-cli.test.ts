@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import {
   closeSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
@@ -12,7 +13,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Hex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliIo, main } from '../../src/cli/main.js';
@@ -569,11 +570,13 @@ describe('split and recover', () => {
   const sharesOf = (out: string) => out.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
 
   it('SLIP-39 2-of-3: any two recover the wallet; one, or a tampered one, fails', async () => {
-    const split = await run(['wallet', 'split', '--name', 'junk', '--threshold', '2', '--shares', '3'], {
-      secrets: { 'password-fd': PASSWORD },
-    });
+    const split = await run(
+      ['wallet', 'split', '--name', 'junk', '--threshold', '2', '--shares', '3', '--show-shares'],
+      { secrets: { 'password-fd': PASSWORD }, showsSecrets: true },
+    );
     expect(split.code, split.err).toBe(0);
-    expect(split.err).toContain('WARNING');
+    expect(split.err).toContain('WARNING: printing SLIP-39 shares');
+    expect(split.err).toContain('--show-shares');
     const shares = sharesOf(split.out);
     expect(shares).toHaveLength(3);
     for (const s of shares) expect(s.split(' ')).toHaveLength(20);
@@ -617,10 +620,19 @@ describe('split and recover', () => {
 
   it('SLIP-39 groups: 2 of 2 groups (2/3 and 1/1)', async () => {
     const split = await run(
-      ['wallet', 'split', '--name', 'junk', '--groups', '2/3,1/1', '--threshold', '2', '--json'],
-      {
-        secrets: { 'password-fd': PASSWORD },
-      },
+      [
+        'wallet',
+        'split',
+        '--name',
+        'junk',
+        '--groups',
+        '2/3,1/1',
+        '--threshold',
+        '2',
+        '--show-shares',
+        '--json',
+      ],
+      { secrets: { 'password-fd': PASSWORD }, showsSecrets: true },
     );
     expect(split.code, split.err).toBe(0);
     const { groups } = JSON.parse(split.out) as { groups: { threshold: number; shares: string[] }[] };
@@ -639,10 +651,20 @@ describe('split and recover', () => {
 
   it('plain Shamir (sxshare1…) 2-of-3: round trip; too few, tampered or mixed shares fail', async () => {
     const split = await run(
-      ['wallet', 'split', '--name', 'junk', '--scheme', 'plain', '--threshold', '2', '--shares', '3'],
-      {
-        secrets: { 'password-fd': PASSWORD },
-      },
+      [
+        'wallet',
+        'split',
+        '--name',
+        'junk',
+        '--scheme',
+        'plain',
+        '--threshold',
+        '2',
+        '--shares',
+        '3',
+        '--show-shares',
+      ],
+      { secrets: { 'password-fd': PASSWORD }, showsSecrets: true },
     );
     expect(split.code, split.err).toBe(0);
     const shares = sharesOf(split.out);
@@ -671,10 +693,20 @@ describe('split and recover', () => {
     const other = sharesOf(
       (
         await run(
-          ['wallet', 'split', '--name', 'junk', '--scheme', 'plain', '--threshold', '2', '--shares', '2'],
-          {
-            secrets: { 'password-fd': PASSWORD },
-          },
+          [
+            'wallet',
+            'split',
+            '--name',
+            'junk',
+            '--scheme',
+            'plain',
+            '--threshold',
+            '2',
+            '--shares',
+            '2',
+            '--show-shares',
+          ],
+          { secrets: { 'password-fd': PASSWORD }, showsSecrets: true },
         )
       ).out,
     );
@@ -686,6 +718,135 @@ describe('split and recover', () => {
     expect(['SHARE_MISMATCH', 'SHARE_BAD_DIGEST']).toContain(errorCode(mixed));
   });
 
+  it('split outputs shares only when asked: --show-shares or --out DIR, never both, checked before the password', async () => {
+    for (const args of [[], ['--show-shares', '--out', join(dataDir, 'never')]]) {
+      const r = await run(
+        ['wallet', 'split', '--name', 'junk', '--threshold', '2', '--shares', '3', ...args, '--json'],
+        {
+          secrets: { 'password-fd': WRONG_PASSWORD },
+        },
+      );
+      // Exit 2 (usage), not 1 (wrong password): nothing was decrypted.
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.out).toBe('');
+      expect(r.err).toContain(args.length === 0 ? 'give --show-shares' : 'not both');
+    }
+    expect(existsSync(join(dataDir, 'never'))).toBe(false);
+    const help = await run(['wallet', 'split', '--help']);
+    expect(help.out).toContain('--show-shares');
+    expect(help.out).toContain('--out DIR');
+  });
+
+  it('--out DIR: one 0600 file per share in a new 0700 directory; they recover the wallet; never into a non-empty one', async () => {
+    const dir = join(tempDir(), 'backup', 'main-shares');
+    const split = await run(
+      ['wallet', 'split', '--name', 'junk', '--threshold', '2', '--shares', '3', '--out', dir, '--json'],
+      { secrets: { 'password-fd': PASSWORD } },
+    );
+    expect(split.code, split.err).toBe(0);
+    expect(split.err).toContain('WARNING: wrote 3 SLIP-39 shares');
+    const report = JSON.parse(split.out) as { directory: string; files: string[] };
+    expect(report.directory).toBe(dir);
+    expect(readdirSync(dir).sort()).toEqual(['share-1-of-3.txt', 'share-2-of-3.txt', 'share-3-of-3.txt']);
+    expect(report.files).toEqual(
+      readdirSync(dir)
+        .sort()
+        .map((f) => join(dir, f)),
+    );
+    expect(modeOf(dir)).toBe(0o700);
+    const texts = report.files.map((f) => {
+      expect(modeOf(f), f).toBe(0o600);
+      return readFileSync(f, 'utf8');
+    });
+    for (const t of texts) {
+      expect(t).toMatch(/^# SLIP-39 share \d of wallet 'junk': any 2 of 3 shares recover it/);
+      expect(t.trimEnd().split('\n').at(-1)?.split(' ')).toHaveLength(20);
+    }
+    // No share text on stdout or stderr.
+    for (const t of texts) {
+      const words = t.trimEnd().split('\n').at(-1) ?? '';
+      expect(split.out + split.err).not.toContain(words.split(' ').slice(0, 3).join(' '));
+    }
+    // The files, concatenated, are what `recover --shares-fd` reads (# lines skipped).
+    const dry = await run(['wallet', 'recover', '--dry-run', '--json'], {
+      secrets: { 'shares-fd': `${texts[2]}${texts[0]}` },
+    });
+    expect(dry.code, dry.err).toBe(0);
+    expect((JSON.parse(dry.out) as { addresses: { address: string }[] }).addresses[0]?.address).toBe(ADDR0);
+
+    // A non-empty directory is refused before the password is asked; nothing in it changes.
+    const again = await run(
+      ['wallet', 'split', '--name', 'junk', '--threshold', '2', '--shares', '3', '--out', dir, '--json'],
+      {
+        secrets: { 'password-fd': WRONG_PASSWORD },
+      },
+    );
+    expect(again.code).toBe(1);
+    expect(errorCode(again)).toBe('WALLET_EXISTS');
+    expect(readdirSync(dir)).toHaveLength(3);
+    expect(readFileSync(join(dir, 'share-1-of-3.txt'), 'utf8')).toBe(texts[0]);
+
+    // Groups and plain shares; an existing empty directory is fine; no temp directory is left behind.
+    const empty = join(tempDir(), 'empty');
+    mkdirSync(empty);
+    const groups = await run(
+      ['wallet', 'split', '--name', 'junk', '--groups', '2/3,1/1', '--threshold', '2', '--out', empty],
+      { secrets: { 'password-fd': PASSWORD } },
+    );
+    expect(groups.code, groups.err).toBe(0);
+    expect(readdirSync(empty).sort()).toEqual([
+      'group-1-share-1.txt',
+      'group-1-share-2.txt',
+      'group-1-share-3.txt',
+      'group-2-share-1.txt',
+    ]);
+    expect(readdirSync(dirname(empty)).filter((f) => f.startsWith('.'))).toEqual([]);
+    const plainDir = join(tempDir(), 'plain');
+    const plain = await run(
+      [
+        'wallet',
+        'split',
+        '--name',
+        'junk',
+        '--scheme',
+        'plain',
+        '--threshold',
+        '2',
+        '--shares',
+        '2',
+        '--out',
+        plainDir,
+      ],
+      { secrets: { 'password-fd': PASSWORD } },
+    );
+    expect(plain.code, plain.err).toBe(0);
+    const plainShares = readdirSync(plainDir).map((f) => readFileSync(join(plainDir, f), 'utf8'));
+    expect(plainShares.join('')).toMatch(/sxshare1/);
+    const fromPlain = await run(['wallet', 'recover', '--dry-run', '--json'], {
+      secrets: { 'shares-fd': plainShares.join('') },
+    });
+    expect(fromPlain.code, fromPlain.err).toBe(0);
+
+    // --out naming a file is an error, not a crash.
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, 'x');
+    const onFile = await run([
+      'wallet',
+      'split',
+      '--name',
+      'junk',
+      '--threshold',
+      '2',
+      '--shares',
+      '3',
+      '--out',
+      file,
+      '--json',
+    ]);
+    expect(onFile.code).toBe(1);
+    expect(errorCode(onFile)).toBe('INPUT_INVALID');
+  });
+
   it('bad split options are usage errors', async () => {
     for (const args of [
       ['--threshold', '2'],
@@ -695,7 +856,7 @@ describe('split and recover', () => {
       ['--threshold', '1', '--shares', '3'],
       ['--groups', '2-3', '--threshold', '1'],
     ]) {
-      const r = await run(['wallet', 'split', '--name', 'junk', ...args], {
+      const r = await run(['wallet', 'split', '--name', 'junk', '--show-shares', ...args], {
         secrets: { 'password-fd': PASSWORD },
       });
       expect(r.code, args.join(' ')).toBe(2);
@@ -784,7 +945,8 @@ describe('secrets never come from arguments', () => {
     }
     // A command's own flag of a "secret" name is fine: split's --shares is a count.
     expect(
-      (await run(['wallet', 'split', '--name', 'junk', '--shares', '3', '--threshold', '9'])).err,
+      (await run(['wallet', 'split', '--name', 'junk', '--shares', '3', '--threshold', '9', '--show-shares']))
+        .err,
     ).not.toContain('refused');
   });
 });
@@ -855,9 +1017,10 @@ describe('the built CLI: pipes, stdin and no terminal', () => {
   });
 
   it('shares for recover on fd 3, password on stdin', async () => {
-    const split = await run(['wallet', 'split', '--name', 'junk', '--threshold', '2', '--shares', '2'], {
-      secrets: { 'password-fd': PASSWORD },
-    });
+    const split = await run(
+      ['wallet', 'split', '--name', 'junk', '--threshold', '2', '--shares', '2', '--show-shares'],
+      { secrets: { 'password-fd': PASSWORD }, showsSecrets: true },
+    );
     const r = await spawnCli(
       ['wallet', 'recover', '--name', 'piped-recovered', '--shares-fd', '3', '--password-fd', '0'],
       {

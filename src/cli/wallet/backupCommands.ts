@@ -1,3 +1,5 @@
+import { chmod, mkdir, mkdtemp, open, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { entropyToMnemonic } from '@scure/bip39';
 import {
   MNEMONIC_WORDLISTS,
@@ -5,6 +7,7 @@ import {
   mnemonicToSeed,
   validateMnemonic,
 } from '../../wallet/keys/index.js';
+import { writeSecretFile } from '../../wallet/keystore/index.js';
 import {
   combineMnemonicShares,
   combineSlip39Shares,
@@ -32,6 +35,7 @@ import { assertNewWallet, NEW_WALLET_OPTIONS, saveNewWallet, unlockWallet } from
 import { listWalletFiles, publicAddress, seedAddresses, walletsDir } from './walletFile.js';
 
 const MAX_SHARES = 16;
+const SHARE_DIR_MODE = 0o700;
 const BIP39_ENTROPY_BYTES = [16, 20, 24, 28, 32];
 const SCHEMES = ['slip39', 'plain'] as const;
 
@@ -48,16 +52,22 @@ function parseGroups(ctx: WalletContext, raw: string): Group[] {
 function splitCmd(deps: WalletDeps): Command {
   return walletCommand(deps, {
     name: 'wallet split',
-    summary: 'Split the recovery phrase into SLIP-39 or plain Shamir shares (prints them: that is the point)',
-    usage: `sextant wallet split [--name NAME | --file PATH | --mnemonic-fd N] [--scheme slip39|plain] --threshold K --shares N [--json]
-       sextant wallet split [--name NAME | --file PATH] --groups 2/3,3/5 --threshold G [--json]
+    summary: 'Split the recovery phrase into SLIP-39 or plain Shamir shares (--show-shares or --out DIR)',
+    usage: `sextant wallet split [--name NAME | --file PATH | --mnemonic-fd N] [--scheme slip39|plain] --threshold K --shares N (--show-shares | --out DIR) [--json]
+       sextant wallet split [--name NAME | --file PATH] --groups 2/3,3/5 --threshold G (--show-shares | --out DIR) [--json]
 
 SLIP-39 (default) gives word shares (20 words for a 12-word phrase, 33 for 24) that encode the
 phrase's BIP39 entropy; --groups makes two-level shares (G of the groups needed, each group
 THRESHOLD of its COUNT shares). --scheme plain gives compact sxshare1… strings (K of N).
-Recover either kind with \`sextant wallet recover\`. Any K shares are as powerful as the phrase:
-store them apart, and test a recovery with \`wallet recover --dry-run\`. The BIP39 passphrase,
-if any, is not in the shares.`,
+
+Shares are secrets, so where they go must be said explicitly: --show-shares prints them (with a
+warning on stderr; clear the terminal after writing them down), --out DIR writes one file per
+share (mode 0600, in a new or empty directory made 0700; all files or none). Files on one disk
+are one place: move each share to its own medium, then delete the directory.
+
+Recover either kind with \`sextant wallet recover\` (e.g. \`cat DIR/* | sextant wallet recover
+--shares-fd 0 …\`). Any K shares are as powerful as the phrase: store them apart, and test a
+recovery with \`wallet recover --dry-run\`. The BIP39 passphrase, if any, is not in the shares.`,
     options: {
       ...WALLET_OPTIONS,
       scheme: { type: 'string', description: 'slip39 (default) or plain (sxshare1…)' },
@@ -70,6 +80,14 @@ if any, is not in the shares.`,
         description: `How many shares to make (2..${MAX_SHARES}; 1 for a 1-of-1 SLIP-39 backup)`,
       },
       groups: { type: 'string', description: 'SLIP-39 groups, THRESHOLD/COUNT each: 2/3,3/5' },
+      'show-shares': {
+        type: 'boolean',
+        description: 'Print the shares on stdout (a warning goes to stderr)',
+      },
+      out: {
+        type: 'string',
+        description: 'Write one 0600 file per share into this new or empty directory instead',
+      },
       'mnemonic-fd': {
         type: 'string',
         description: 'Split a recovery phrase read from this descriptor instead of a wallet',
@@ -77,6 +95,16 @@ if any, is not in the shares.`,
       ...PASSWORD_FD_OPTION,
     },
     async run(ctx) {
+      // Where the shares go is checked first: nothing is asked or decrypted for a run that would fail.
+      const show = ctx.values['show-shares'] === true;
+      const outFlag = stringFlag(ctx, 'out');
+      if (show && outFlag !== undefined)
+        throw ctx.deps.usageError('give --show-shares or --out DIR, not both');
+      if (!show && outFlag === undefined)
+        throw ctx.deps.usageError(
+          'the shares are secrets and are output only when asked: give --show-shares to print them (with a warning) or --out DIR to write one 0600 file per share',
+        );
+      const outDir = outFlag === undefined ? undefined : resolve(ctx.io.cwd, outFlag);
       const scheme = stringFlag(ctx, 'scheme') ?? 'slip39';
       if (!(SCHEMES as readonly string[]).includes(scheme))
         throw ctx.deps.usageError('--scheme must be slip39 or plain');
@@ -108,6 +136,8 @@ if any, is not in the shares.`,
           );
       }
 
+      if (outDir !== undefined) await assertShareDirUsable(outDir);
+
       let mnemonic: string;
       let source: string;
       let hasPassphrase = false;
@@ -131,13 +161,47 @@ if any, is not in the shares.`,
         groups.length === 1
           ? `any ${groups[0]?.[0]} of ${groups[0]?.[1]} shares`
           : `shares from ${groupThreshold} of ${groups.length} groups`;
-      ctx.io.err(
-        `WARNING: printing ${scheme === 'slip39' ? 'SLIP-39' : 'Shamir'} shares of ${source}. ${needed[0]?.toUpperCase()}${needed.slice(1)} give full control of the funds: write each one down separately, keep them in different places, never photograph them or store them together or in a cloud/password-less file.${hasPassphrase ? ' The BIP39 passphrase is NOT in the shares: back it up separately.' : ''}\n`,
-      );
+      const Needed = `${needed[0]?.toUpperCase()}${needed.slice(1)}`;
+      const kind = scheme === 'slip39' ? 'SLIP-39' : 'Shamir';
+      const passphraseNote = hasPassphrase
+        ? ' The BIP39 passphrase is NOT in the shares: back it up separately.'
+        : '';
       const note = language === 'english' ? '' : ` (recover with --language ${language})`;
+      // One list of shares per group (plain Shamir: a single group).
+      let shareGroups: string[][];
       if (scheme === 'plain') {
         const [[threshold, count]] = groups as [Group];
-        const shares = splitMnemonic(mnemonic, { threshold, count });
+        shareGroups = [splitMnemonic(mnemonic, { threshold, count })];
+      } else {
+        shareGroups = generateSlip39Shares(entropy, { groupThreshold, groups });
+      }
+      entropy.fill(0);
+
+      if (outDir !== undefined) {
+        const files = await writeShareFiles(outDir, shareGroups, (group, index) => {
+          const of =
+            shareGroups.length > 1
+              ? ` of group ${group + 1} (${groups[group]?.[0]} of its ${groups[group]?.[1]} needed)`
+              : '';
+          return `# ${kind} share ${index + 1}${of} of ${source}${note}: ${needed} recover it with \`sextant wallet recover\`\n`;
+        });
+        ctx.io.err(
+          `WARNING: wrote ${files.length} ${kind} shares of ${source} to ${outDir}. ${Needed} give full control of the funds: move each file to its own medium (paper, a separate drive), keep them in different places, then delete ${outDir}.${passphraseNote}\n`,
+        );
+        if (ctx.json) printJson(ctx, { scheme, language, groupThreshold, directory: outDir, files });
+        else
+          ctx.io.out(
+            `Wrote ${files.length} ${kind} shares to ${outDir} (one file each, mode 0600): ${needed} recover it\n`,
+          );
+        return 0;
+      }
+
+      ctx.io.err(
+        `WARNING: printing ${kind} shares of ${source} (--show-shares). ${Needed} give full control of the funds: write each one down separately, keep them in different places, never photograph them or store them together or in a cloud/password-less file, and clear the terminal afterwards.${passphraseNote}\n`,
+      );
+      if (scheme === 'plain') {
+        const [[threshold, count]] = groups as [Group];
+        const shares = shareGroups[0] ?? [];
         if (ctx.json) printJson(ctx, { scheme, language, threshold, count, shares });
         else
           ctx.io.out(
@@ -145,22 +209,24 @@ if any, is not in the shares.`,
           );
         return 0;
       }
-      const shares = generateSlip39Shares(entropy, { groupThreshold, groups });
-      entropy.fill(0);
       if (ctx.json) {
         printJson(ctx, {
           scheme,
           language,
           groupThreshold,
-          groups: shares.map((s, i) => ({ threshold: groups[i]?.[0], count: groups[i]?.[1], shares: s })),
+          groups: shareGroups.map((s, i) => ({
+            threshold: groups[i]?.[0],
+            count: groups[i]?.[1],
+            shares: s,
+          })),
         });
         return 0;
       }
       const lines = [`# SLIP-39 shares of ${source} (BIP39 entropy${note}): ${needed} recover it`];
-      shares.forEach((group, i) => {
-        if (shares.length > 1)
+      shareGroups.forEach((group, i) => {
+        if (shareGroups.length > 1)
           lines.push(
-            `# group ${i + 1} of ${shares.length}: any ${groups[i]?.[0]} of these ${groups[i]?.[1]}`,
+            `# group ${i + 1} of ${shareGroups.length}: any ${groups[i]?.[0]} of these ${groups[i]?.[1]}`,
           );
         lines.push(...group);
       });
@@ -168,6 +234,68 @@ if any, is not in the shares.`,
       return 0;
     },
   });
+}
+
+/** `--out DIR` must be new, or an empty directory: shares are never mixed with other files or overwritten. */
+async function assertShareDirUsable(dir: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code === 'ENOTDIR')
+      throw new WalletCliError('INPUT_INVALID', `--out ${dir} is a file, not a directory`);
+    throw new WalletCliError('INPUT_INVALID', `--out ${dir} cannot be read (${code ?? 'error'})`);
+  }
+  if (entries.length > 0)
+    throw new WalletCliError(
+      'WALLET_EXISTS',
+      `--out ${dir} is not empty: shares go into a new or empty directory`,
+    );
+}
+
+/**
+ * Writes every share into `dir`, one 0600 file each, all or nothing: the files are written (each
+ * atomically, fsynced) into a 0700 temporary sibling directory that is then renamed onto `dir`
+ * (a new or empty directory), so `dir` never holds part of a split. Returns the file paths.
+ */
+async function writeShareFiles(
+  dir: string,
+  shareGroups: readonly (readonly string[])[],
+  header: (group: number, index: number) => string,
+): Promise<string[]> {
+  await assertShareDirUsable(dir);
+  const parent = dirname(dir);
+  await mkdir(parent, { recursive: true, mode: SHARE_DIR_MODE });
+  const tmp = await mkdtemp(join(parent, `.${basename(dir)}.`));
+  const names: string[] = [];
+  try {
+    await chmod(tmp, SHARE_DIR_MODE);
+    const total = shareGroups.reduce((n, g) => n + g.length, 0);
+    const width = String(total).length;
+    for (const [g, group] of shareGroups.entries()) {
+      for (const [i, share] of group.entries()) {
+        const name =
+          shareGroups.length > 1
+            ? `group-${g + 1}-share-${String(i + 1).padStart(width, '0')}.txt`
+            : `share-${String(i + 1).padStart(width, '0')}-of-${group.length}.txt`;
+        await writeSecretFile(join(tmp, name), `${header(g, i)}${share}\n`);
+        names.push(name);
+      }
+    }
+    // rename(2) replaces an empty directory; a non-empty one (a race) makes it fail, leaving `dir` as it was.
+    await rename(tmp, dir);
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true }).catch(() => {});
+    throw err;
+  }
+  const parentHandle = await open(parent, 'r').catch(() => undefined);
+  if (parentHandle) {
+    await parentHandle.sync().catch(() => {});
+    await parentHandle.close();
+  }
+  return names.map((n) => join(dir, n));
 }
 
 /** Rejects a mistyped SLIP-39 share at the prompt, so the user retypes it at once. */

@@ -173,7 +173,7 @@ export async function saveNewWallet(
   ctx.io.out(addressTable(ctx, accounts));
   if (show) ctx.io.out(`\nRecovery phrase (write it down, in order):\n\n  ${input.mnemonic}\n`);
   ctx.io.out(
-    `\nBack it up: \`sextant wallet split${input.location.name === 'default' ? '' : ` --name ${input.location.name}`}\` makes SLIP-39 or Shamir shares of the recovery phrase${wantsPassphrase ? ' (the BIP39 passphrase is not in them: back it up separately)' : ''}. The file alone is useless without its password, and the password alone is useless without the file.\n`,
+    `\nBack it up: \`sextant wallet split${input.location.name === 'default' ? '' : ` --name ${input.location.name}`} --threshold 2 --shares 3 --out DIR\` makes SLIP-39 or Shamir shares of the recovery phrase (--show-shares prints them instead)${wantsPassphrase ? ' (the BIP39 passphrase is not in them: back it up separately)' : ''}. The file alone is useless without its password, and the password alone is useless without the file.\n`,
   );
   return 0;
 }
