@@ -92,7 +92,7 @@ describe.runIf(HAVE_SHARED_DATA)('analytics operations on the shared daily bars'
     }
     expect(pages.map((p) => p.length)).toEqual([100, 100, 100, 66]);
     // The first page starts at `from` (not the last 100 bars before `to`).
-    expect(pages[0]![0].time).toBe('2024-01-01T00:00:00.000Z');
+    expect(pages[0]![0]!.time).toBe('2024-01-01T00:00:00.000Z');
     // Together the pages are the whole range, in order, once each; SMA needs no warm-up beyond
     // its window, so the values agree whatever the page (to rounding: a running sum).
     const flat = pages.flat();
