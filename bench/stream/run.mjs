@@ -14,7 +14,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -48,6 +48,7 @@ const { values: args } = parseArgs({
     strict: { type: 'boolean', default: false },
     'no-pin': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string', default: '' },
+    rounds: { type: 'string', default: '2' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -62,7 +63,9 @@ if (args.help) {
   --only <list>    servers to run: bare,sextant (default) and bare-raw (a bare ws server that
                    writes one prepared frame to every socket: the floor)
   --redis          Sextant's bus through Redis (REDIS_URL, default redis://127.0.0.1:6379)
-  --strict         exit 1 when a target fails
+  --rounds <n>     alternating rounds (default 2: bare, sextant, then sextant, bare), so a noisy
+                   neighbour hits baseline and candidate alike; each run is printed
+  --strict         exit 1 when a target fails (in any round)
   --no-pin         do not pin server and load generator to cores 0 and 1
   --cpu-prof <dir> write a V8 CPU profile of each server process into <dir>
 `);
@@ -581,13 +584,14 @@ async function main() {
     .map((s) => s.trim())
     .filter(Boolean);
   if (modes.includes('sextant')) staleBuildWarning();
+  const rounds = Math.max(1, Number(args.rounds));
   const watchdog = setTimeout(
     () => {
       console.error('watchdog: benchmark took too long; killing children');
       killAll();
       process.exit(3);
     },
-    modes.length * (p.duration * 1000 + 240_000),
+    rounds * modes.length * (p.duration * 1000 + 240_000),
   );
   watchdog.unref();
   for (const sig of ['SIGINT', 'SIGTERM']) {
@@ -602,22 +606,44 @@ async function main() {
     `stream fan-out: ${p.clients} WS clients × ${p.assets} assets each, ${p.rate} updates/s in total for ${p.duration} s ` +
       `(${p.clients * p.rate} deliveries/s)${args.redis ? ', Sextant bus through Redis' : ''}; latency over all but the first ${WARMUP_MS / 1000} s`,
   );
+  const load0 = loadavg();
   const results = [];
-  for (const mode of modes) {
-    process.stdout.write(`  running ${mode} ...`);
-    const r = await benchOne(mode, p);
-    process.stdout.write(' done\n');
-    results.push(r);
+  let failed = false;
+  for (let round = 1; round <= rounds; round++) {
+    // Alternate the order: round 1 runs the modes as listed, round 2 reversed, …
+    const order = round % 2 === 1 ? modes : [...modes].reverse();
+    for (const mode of order) {
+      process.stdout.write(`  round ${round}: running ${mode} ...`);
+      try {
+        const r = await benchOne(mode, p);
+        process.stdout.write(' done\n');
+        results.push({ ...r, round });
+      } catch (err) {
+        // A run that hangs (a starved server on a loaded machine) is reported, not fatal.
+        killAll();
+        process.stdout.write(` FAILED: ${err.message}\n`);
+        results.push({ mode, round, error: err.message });
+      }
+    }
   }
+  const load1 = loadavg();
+  console.log(
+    `load average (1/5/15 min) before ${load0.map((x) => x.toFixed(2)).join(' ')}, after ${load1.map((x) => x.toFixed(2)).join(' ')} on ${cpus().length} cores`,
+  );
 
   console.log('');
   console.log(
-    'server   clients  published  delivered   expected   p50 ms   p90 ms   p99 ms   max ms  missed(clients/updates)  reordered  disconnected  srv cpu%  srv loop%  gen cpu%',
+    'server  rnd clients  published  delivered   expected   p50 ms   p90 ms   p99 ms   max ms  missed(clients/updates)  reordered  disconnected  srv cpu%  srv loop%  gen cpu%',
   );
   for (const r of results) {
+    if (r.error) {
+      console.log(`${r.mode.padEnd(7)} ${String(r.round).padStart(3)}  run failed: ${r.error}`);
+      continue;
+    }
     console.log(
       [
         r.mode.padEnd(7),
+        String(r.round).padStart(3),
         String(r.clients).padStart(7),
         String(r.published).padStart(10),
         String(r.delivered).padStart(10),
@@ -638,26 +664,38 @@ async function main() {
   for (const r of results) {
     if (r.conflated !== undefined) {
       console.log(
-        `${r.mode}: the hub took ${r.hubPublished} updates from the bus, queued ${r.hubDelivered} writes, conflated ${r.conflated}, closed ${r.slowClosed} slow consumers`,
+        `${r.mode} round ${r.round}: the hub took ${r.hubPublished} updates from the bus, queued ${r.hubDelivered} writes, conflated ${r.conflated}, closed ${r.slowClosed} slow consumers`,
       );
     }
   }
-  const s = results.find((r) => r.mode === 'sextant');
-  const b = results.find((r) => r.mode === 'bare');
-  let failed = false;
-  if (s) {
+  const runsOf = (mode) => results.filter((r) => r.mode === mode && !r.error);
+  if (results.some((r) => r.mode === 'sextant' && r.error)) failed = true;
+  const median = (xs) => {
+    const v = [...xs].sort((x, y) => x - y);
+    const m = v.length >> 1;
+    return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+  };
+  for (const s of runsOf('sextant')) {
     const p99ok = s.p99 <= TARGETS.p99Ms;
     const missOk = s.missedClients === 0 && s.reorders === 0 && s.disconnected === 0;
-    failed = !p99ok || !missOk;
+    if (!p99ok || !missOk) failed = true;
     console.log('');
-    console.log(`target  sextant p99 ≤ ${TARGETS.p99Ms} ms: ${f(s.p99, 2)} ms  ${p99ok ? 'PASS' : 'FAIL'}`);
     console.log(
-      `target  zero missed/reordered for clients that keep up: ${s.missedClients} clients missed ${s.missedTotal}, ${s.reorders} reordered, ${s.disconnected} disconnected  ${missOk ? 'PASS' : 'FAIL'}`,
+      `target  round ${s.round}: sextant p99 ≤ ${TARGETS.p99Ms} ms: ${f(s.p99, 2)} ms  ${p99ok ? 'PASS' : 'FAIL'}`,
     );
-    if (b)
-      console.log(
-        `vs bare ws: p50 ${f(s.p50 / b.p50, 2)}×, p99 ${f(s.p99 / b.p99, 2)}×, server CPU ${f(s.serverCpuPct / b.serverCpuPct, 2)}×`,
-      );
+    console.log(
+      `target  round ${s.round}: zero missed/reordered for clients that keep up: ${s.missedClients} clients missed ${s.missedTotal}, ${s.reorders} reordered, ${s.disconnected} disconnected  ${missOk ? 'PASS' : 'FAIL'}`,
+    );
+  }
+  const ss = runsOf('sextant');
+  const bb = runsOf('bare');
+  if (ss.length && bb.length) {
+    const m = (runs, k) => median(runs.map((r) => r[k]));
+    console.log(
+      `vs bare ws (medians over rounds): p50 ${f(m(ss, 'p50'), 2)} vs ${f(m(bb, 'p50'), 2)} ms (${f(m(ss, 'p50') / m(bb, 'p50'), 2)}×), ` +
+        `p99 ${f(m(ss, 'p99'), 2)} vs ${f(m(bb, 'p99'), 2)} ms (${f(m(ss, 'p99') / m(bb, 'p99'), 2)}×), ` +
+        `server CPU ${f(m(ss, 'serverCpuPct'), 0)} vs ${f(m(bb, 'serverCpuPct'), 0)} % (${f(m(ss, 'serverCpuPct') / m(bb, 'serverCpuPct'), 2)}×)`,
+    );
   }
   process.exit(args.strict && failed ? 1 : 0);
 }
