@@ -4,6 +4,7 @@ import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { type ChatClient, registerAgentRoutes } from '../agent/index.js';
 import { latestMigration } from '../db/index.js';
 import {
   BadRequestError,
@@ -32,6 +33,8 @@ export type BuildAppOptions = {
   now?: () => number;
   /** Live-stream limits and asset resolution (see stream.ts). */
   streams?: StreamOptions;
+  /** The agent's model (tests); default: LLM_BASE_URL / LLM_MODEL. */
+  chat?: ChatClient;
 };
 
 export type App = FastifyInstance & { authenticator: Authenticator };
@@ -370,23 +373,27 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
 
   for (const op of operations) registerOperation(app, services, authenticator, op, clock);
 
-  // ---- MCP over Streamable HTTP (/mcp): tools from the same registry, same keys and limits.
-  registerMcpRoutes(app, {
+  // ---- MCP over Streamable HTTP (/mcp) and the agent (POST /v1/agent/chat): tools from the same
+  // registry, the same keys, scopes and limits.
+  const authenticateFor = async (request: FastifyRequest, policy: Operation['auth']) => {
+    const r = authenticator.authenticate(request.headers, request.ip, policy, now());
+    const { auth, limit } = r instanceof Promise ? await r : r;
+    if (auth.type === 'key') request.keyId = auth.key.id;
+    return {
+      auth,
+      headers: {
+        'ratelimit-limit': limit.limit,
+        'ratelimit-remaining': limit.remaining,
+        'ratelimit-reset': limit.resetSeconds,
+      },
+    };
+  };
+  registerMcpRoutes(app, { services, now, authenticate: authenticateFor });
+  registerAgentRoutes(app, {
     services,
     now,
-    async authenticate(request, policy) {
-      const r = authenticator.authenticate(request.headers, request.ip, policy, now());
-      const { auth, limit } = r instanceof Promise ? await r : r;
-      if (auth.type === 'key') request.keyId = auth.key.id;
-      return {
-        auth,
-        headers: {
-          'ratelimit-limit': limit.limit,
-          'ratelimit-remaining': limit.remaining,
-          'ratelimit-reset': limit.resetSeconds,
-        },
-      };
-    },
+    authenticate: authenticateFor,
+    ...(options.chat ? { chat: options.chat } : {}),
   });
 
   // ---- live streams (WS /v1/stream, SSE /v1/stream/sse): everything else is in stream.ts.

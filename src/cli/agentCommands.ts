@@ -8,9 +8,10 @@ import {
   ListToolsRequestSchema,
   ReadResourceRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
+import { type AgentEvent, type AgentResult, chatClientFromConfig, runAgent } from '../agent/index.js';
 import { readLockHolder } from '../db/index.js';
 import type { Config, SettingKey } from '../internal/config.js';
-import { DataDirLockedError } from '../internal/errors.js';
+import { AgentNotConfiguredError, DataDirLockedError } from '../internal/errors.js';
 import type { Logger } from '../internal/logger.js';
 import { packageVersion } from '../internal/version.js';
 import { createMcpCatalog, createMcpServer, loadDocs, MCP_SERVER_NAME, selectTools } from '../mcp/index.js';
@@ -29,6 +30,15 @@ const MCP_SETTINGS: readonly SettingKey[] = [
   'databaseSchema',
   'logLevel',
   'mcpTools',
+];
+const ASK_SETTINGS: readonly SettingKey[] = [
+  ...MCP_SETTINGS,
+  'llmBaseUrl',
+  'llmModel',
+  // Not 'llmApiKey': a key on the command line is visible to every user in `ps`; LLM_API_KEY only.
+  'agentMaxSteps',
+  'agentMaxTokens',
+  'agentTimeoutMs',
 ];
 // The key for --connect comes from the environment (an MCP client config sets it), never argv.
 const API_KEY_ENV = 'SEXTANT_API_KEY';
@@ -71,7 +81,7 @@ async function bridge(url: URL, apiKey: string | undefined, logger: Logger): Pro
   await client.close();
 }
 
-/** `sextant mcp`: the MCP server on stdio, for desktop agents (Claude Desktop, IDEs…). */
+/** `sextant mcp` (the MCP server on stdio, for desktop agents) and `sextant ask`. */
 export function createAgentCommands(deps: AgentCommandDeps): Command[] {
   const mcp: Command = {
     name: 'mcp',
@@ -142,5 +152,132 @@ export function createAgentCommands(deps: AgentCommandDeps): Command[] {
       return 0;
     },
   };
-  return [mcp];
+  const ask: Command = {
+    name: 'ask',
+    summary:
+      'Ask a question; an LLM answers with Sextant tools and cites them (needs LLM_BASE_URL, LLM_MODEL)',
+    usage:
+      'sextant ask "How is bitcoin trending?" [--connect http://127.0.0.1:8080] [--llm-base-url URL --llm-model NAME]',
+    options: {
+      connect: {
+        type: 'string',
+        description: `Ask a running server (POST /v1/agent/chat) instead of opening storage (API key from ${API_KEY_ENV})`,
+      },
+    },
+    positionals: ['...'],
+    settings: ASK_SETTINGS,
+    async run(ctx) {
+      const question = ctx.positionals.join(' ').trim();
+      if (!question) throw deps.usageError('a question is required: sextant ask "…"');
+      if (question.length > 4000) throw deps.usageError('the question is longer than 4,000 characters');
+      const config = ctx.config();
+      const logger = deps.cliLogger(config);
+      const progress = (e: AgentEvent) => {
+        if (e.type === 'tool_call') ctx.io.err(`→ ${e.tool} ${JSON.stringify(e.arguments)}\n`);
+        if (e.type === 'tool_result' && e.isError) ctx.io.err(`  ${e.tool}: ${e.citation.error}\n`);
+      };
+      let result: AgentResult;
+      if (typeof ctx.values.connect === 'string') {
+        result = await askServer(ctx.values.connect, question, ctx.io.env[API_KEY_ENV], progress, deps);
+      } else {
+        const chat = chatClientFromConfig(config);
+        if (!chat)
+          throw new AgentNotConfiguredError(
+            'no language model configured: set LLM_BASE_URL and LLM_MODEL (or --llm-base-url / --llm-model), or use --connect',
+          );
+        const holder = config.storageKind === 'pglite' ? readLockHolder(config.dataDirAbs) : null;
+        if (holder)
+          throw new DataDirLockedError(
+            `data directory ${config.dataDirAbs} is in use by process ${holder.pid} (sextant ${holder.command})${holder.command === 'serve' ? ': ask that server with --connect http://HOST:PORT' : ''}`,
+            holder.pid,
+          );
+        const services = await openServices(config, { command: 'ask', logger });
+        try {
+          const invoker = createOperationInvoker();
+          const auth = { type: 'anonymous' as const, ip: 'cli' };
+          result = await runAgent({
+            question,
+            chat,
+            catalog: createMcpCatalog(selectTools(config.mcpTools), loadDocs()),
+            call: (op, input) =>
+              invoker.invoke(op, input, { services, auth, requestId: 'cli', log: logger, now: Date.now() }),
+            maxSteps: config.agentMaxSteps,
+            maxTokens: config.agentMaxTokens,
+            now: Date.now,
+            logger,
+            onEvent: progress,
+          });
+        } finally {
+          await services.close();
+        }
+      }
+      if (ctx.json) {
+        ctx.io.out(`${JSON.stringify(result, null, 2)}\n`);
+      } else {
+        ctx.io.out(
+          result.answer === null
+            ? `(no answer: stopped at the ${result.stopReason === 'max_steps' ? 'step' : 'token'} limit after ${result.steps} model turns)\n`
+            : `${result.answer}\n`,
+        );
+        if (result.citations.length) {
+          ctx.io.out('\nSources:\n');
+          for (const c of result.citations)
+            ctx.io.out(
+              `- ${c.tool} ${JSON.stringify(c.arguments)}${c.error ? ` → ${c.error}` : ''}${c.sources.length ? `: ${c.sources.join(', ')}` : ''}${c.asOf.length ? ` (asOf ${c.asOf.at(-1)})` : ''}\n`,
+            );
+        }
+      }
+      return result.answer === null ? 1 : 0;
+    },
+  };
+  return [mcp, ask];
+}
+
+/** POST the question to a running server and read its event stream. */
+async function askServer(
+  base: string,
+  question: string,
+  apiKey: string | undefined,
+  onEvent: (e: AgentEvent) => void,
+  deps: AgentCommandDeps,
+): Promise<AgentResult> {
+  let url: URL;
+  try {
+    url = new URL('/v1/agent/chat', base);
+  } catch {
+    throw deps.usageError('--connect must be the server URL, e.g. http://127.0.0.1:8080');
+  }
+  if (!apiKey) throw deps.usageError(`--connect needs an API key in ${API_KEY_ENV}`);
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'x-api-key': apiKey },
+    body: JSON.stringify({ question, stream: true }),
+  });
+  if (!res.ok || !res.body) {
+    const problem = (await res.json().catch(() => null)) as { code?: string; detail?: string } | null;
+    throw new AskFailedError(
+      `${res.status} ${problem?.code ?? ''}: ${problem?.detail ?? res.statusText}`.trim(),
+    );
+  }
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    for (let i = buffer.indexOf('\n\n'); i >= 0; i = buffer.indexOf('\n\n')) {
+      const block = buffer.slice(0, i);
+      buffer = buffer.slice(i + 2);
+      const event = /^event: (.+)$/m.exec(block)?.[1];
+      const data = /^data: (.+)$/m.exec(block)?.[1];
+      if (!event || !data) continue;
+      const value = JSON.parse(data);
+      if (event === 'done') return value as AgentResult;
+      if (event === 'error') throw new AskFailedError(`${value.code}: ${value.detail}`);
+      onEvent(value as AgentEvent);
+    }
+  }
+  throw new AskFailedError('the server closed the stream without an answer');
+}
+
+class AskFailedError extends Error {
+  readonly code = 'ASK_FAILED';
 }

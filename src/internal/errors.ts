@@ -202,6 +202,12 @@ export class ServiceUnavailableError extends AppError {
   override readonly retryable = true;
 }
 
+export class AgentNotConfiguredError extends AppError {
+  readonly code = 'AGENT_NOT_CONFIGURED';
+  readonly status = 503;
+  readonly title = 'No language model configured';
+}
+
 export class ShuttingDownError extends AppError {
   readonly code = 'SHUTTING_DOWN';
   readonly status = 503;
@@ -344,6 +350,7 @@ export const ERROR_CODES: readonly { code: string; status: number; title: string
   InternalError,
   NotReadyError,
   ServiceUnavailableError,
+  AgentNotConfiguredError,
   ShuttingDownError,
   UpstreamRateLimitedError,
   UpstreamTimeoutError,

@@ -6,6 +6,7 @@ export {
   createMcpServer,
   MCP_SERVER_NAME,
   type McpCatalog,
+  runTool,
   toolError,
   toolInputSchema,
 } from './server.js';

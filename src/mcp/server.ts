@@ -10,7 +10,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ValidateFunction } from 'ajv';
-import { AppError } from '../internal/errors.js';
+import { AppError, InternalError, NotFoundError } from '../internal/errors.js';
 import type { Logger } from '../internal/logger.js';
 import {
   ajvIssues,
@@ -71,6 +71,37 @@ export function toolError(err: AppError): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: JSON.stringify({ error }) }] };
 }
 
+/**
+ * Run one tool: check the arguments against its schema, run it, compact the answer. Every
+ * failure is a tool result with `isError` carrying the REST error code (the caller decides what
+ * an unknown tool name is). Shared by MCP sessions and the agent loop.
+ */
+export async function runTool(
+  catalog: McpCatalog,
+  name: string,
+  rawArgs: unknown,
+  ctx: { call: ToolCall; now: number; logger: Logger },
+): Promise<CallToolResult & { result?: unknown }> {
+  const tool = catalog.tools.find((t) => t.name === name);
+  if (!tool)
+    return toolError(
+      new NotFoundError(`unknown tool '${name}'; tools: ${catalog.tools.map((t) => t.name).join(', ')}`),
+    );
+  const args = (
+    rawArgs !== null && typeof rawArgs === 'object' ? structuredClone(rawArgs) : rawArgs
+  ) as Record<string, unknown>;
+  const validate = catalog.validators.get(name)!;
+  if (!validate(args)) return toolError(validationError(ajvIssues(validate.errors, 'body'), 'arguments'));
+  try {
+    const result = compact(await tool.run(args, { call: ctx.call, now: ctx.now, docs: catalog.docs }));
+    return { content: [{ type: 'text', text: JSON.stringify(result) }], result };
+  } catch (err) {
+    if (err instanceof AppError) return toolError(err);
+    ctx.logger.error({ err, tool: name }, 'MCP tool failed');
+    return toolError(new InternalError('internal error; see the server log'));
+  }
+}
+
 export type McpSessionOptions = {
   catalog: McpCatalog;
   /** How this session's tool calls run operations (auth, scopes and limits of its caller). */
@@ -100,39 +131,18 @@ export function createMcpServer(options: McpSessionOptions): Server {
 
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
     const { name } = request.params;
-    const tool = catalog.tools.find((t) => t.name === name);
-    if (!tool) {
+    if (!catalog.tools.some((t) => t.name === name)) {
       throw new McpError(
         ErrorCode.InvalidParams,
         `unknown tool '${name}'; tools: ${catalog.tools.map((t) => t.name).join(', ')}`,
       );
     }
-    const args = structuredClone(request.params.arguments ?? {}) as Record<string, unknown>;
-    const validate = catalog.validators.get(name)!;
-    if (!validate(args)) return toolError(validationError(ajvIssues(validate.errors, 'body'), 'arguments'));
-    try {
-      const result = await tool.run(args, { call, now: options.now(), docs: catalog.docs });
-      return { content: [{ type: 'text', text: JSON.stringify(compact(result)) }] };
-    } catch (err) {
-      if (err instanceof AppError) return toolError(err);
-      logger.error({ err, tool: name }, 'MCP tool failed');
-      return {
-        isError: true,
-        content: [
-          {
-            type: 'text',
-            text: JSON.stringify({
-              error: {
-                code: 'INTERNAL',
-                status: 500,
-                detail: 'internal error; see the server log',
-                retryable: false,
-              },
-            }),
-          },
-        ],
-      };
-    }
+    const { result: _parsed, ...answer } = await runTool(catalog, name, request.params.arguments ?? {}, {
+      call,
+      now: options.now(),
+      logger,
+    });
+    return answer;
   });
 
   server.setRequestHandler(ListResourcesRequestSchema, async () => ({
