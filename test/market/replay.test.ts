@@ -30,8 +30,9 @@ describe('serve --replay', () => {
     dir = mkdtempSync(join(tmpdir(), 'sextant-replay-'));
     writeFileSync(join(dir, 'BTCUSDT_1h.csv'), csv(btc));
     writeFileSync(join(dir, 'ETHUSDT_1h.csv'), csv(eth));
-    // 100 market hours per second: the 72 bars play in under a second.
-    server = await startTestServer({ REPLAY_DIR: dir, REPLAY_SPEED: '360000', REPLAY_FROM: '2024-01-01' });
+    // 10 market hours per second: the 72 bars play in ~7 s, so the subscription below (made once
+    // the server is up, on a busy CI machine seconds later) still sees at least half of them.
+    server = await startTestServer({ REPLAY_DIR: dir, REPLAY_SPEED: '36000', REPLAY_FROM: '2024-01-01' });
     server.services.common.bus.subscribe(CANDLE_TOPIC, (m) => candles.push(m as CandleUpdate));
     server.services.common.bus.subscribe(PRICE_TOPIC, (m) => prices.push(m as PriceQuote));
     await server.feed.replay!.finished();
@@ -50,7 +51,7 @@ describe('serve --replay', () => {
     ] as const) {
       const got = candles.filter((c) => c.asset === asset && c.interval === '1h');
       // Bars already closed when the bus subscription started may be missed: compare the tail.
-      expect(got.length).toBeGreaterThan(60);
+      expect(got.length).toBeGreaterThanOrEqual(36);
       expect(got.map((c) => c.bar)).toEqual(bars.slice(bars.length - got.length));
       expect(got.every((c) => c.final && c.venue === 'binance' && c.symbol.endsWith('/USDT'))).toBe(true);
     }
