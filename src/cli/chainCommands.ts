@@ -21,6 +21,8 @@ const CHAIN_SETTINGS: readonly SettingKey[] = [
   'chains',
 ];
 
+const DEFAULT_BATCH_BLOCKS = 2000;
+
 function chainOf(ctx: RunContext, deps: ChainCommandDeps, config: Config) {
   if (config.chainList.length === 0)
     throw deps.usageError(
@@ -57,7 +59,8 @@ export function createChainCommands(deps: ChainCommandDeps): Command[] {
   const index: Command = {
     name: 'index',
     summary: 'Index an EVM chain into storage (historical sync, then optionally follow the head)',
-    usage: 'sextant index [--chain 1] [--from-block N] [--to-block N] [--follow] [--json]',
+    usage:
+      'sextant index [--chain 1] [--from-block N] [--to-block N] [--batch-blocks N] [--follow] [--json]',
     options: {
       chain: { type: 'string', description: 'Chain id from CHAINS (required when several are configured)' },
       'from-block': {
@@ -67,6 +70,10 @@ export function createChainCommands(deps: ChainCommandDeps): Command[] {
       'to-block': {
         type: 'string',
         description: 'Stop once indexed through this block (default: the head at start)',
+      },
+      'batch-blocks': {
+        type: 'string',
+        description: `Most blocks written per transaction, each with its checkpoint (default ${DEFAULT_BATCH_BLOCKS}; smaller: more frequent checkpoints)`,
       },
       follow: {
         type: 'boolean',
@@ -84,6 +91,13 @@ export function createChainCommands(deps: ChainCommandDeps): Command[] {
           throw deps.usageError(`--${name} must be a block number`);
         return BigInt(v);
       };
+      const batchRaw = ctx.values['batch-blocks'];
+      if (
+        batchRaw !== undefined &&
+        (typeof batchRaw !== 'string' || !/^\d{1,6}$/.test(batchRaw) || Number(batchRaw) < 1)
+      )
+        throw deps.usageError(`--batch-blocks must be a whole number from 1 to 999999`);
+      const batchBlocks = batchRaw === undefined ? DEFAULT_BATCH_BLOCKS : Number(batchRaw);
       const fromBlock = block('from-block');
       const toBlockArg = block('to-block');
       refuseIfServing(config);
@@ -116,6 +130,7 @@ export function createChainCommands(deps: ChainCommandDeps): Command[] {
           rpc,
           overrides: {
             startBlock: fromBlock ?? BigInt(chain.startBlock),
+            maxBatchBlocks: batchBlocks,
             onProgress(p) {
               firstBlock ??= p.block;
               logs += p.logs;

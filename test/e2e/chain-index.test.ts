@@ -1,15 +1,17 @@
+import { encodeFunctionData } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChainIndexer, createChainStore } from '../../src/chain/index.js';
 import { createIndexerRpc } from '../../src/chain/rpcAdapter.js';
-import type { Db } from '../../src/db/index.js';
+import { createDb, type Db } from '../../src/db/index.js';
 import type { ChainConfig } from '../../src/internal/config.js';
 import { loadConfig } from '../../src/internal/config.js';
 import { createLogger } from '../../src/internal/logger.js';
 import { openServices, type Services } from '../../src/services/index.js';
 import { BUILD_WAIT_MS, type CliChild, childEnv, ensureBuilt, spawnSextant } from '../build.js';
 import { type Anvil, anvilAvailability, startAnvil } from '../chain/anvil.js';
+import { testTokenAbi } from '../chain/contracts.js';
 import { readGroundTruth, runScenario, type ScenarioManifest } from '../chain/scenario.js';
-import { startTestServer, stopTestServer, type TestEnv, testEnv } from '../helpers.js';
+import { type TestEnv, testEnv } from '../helpers.js';
 
 /**
  * The indexer against a real node (anvil): a few thousand transfers, approvals, NFT moves and
@@ -20,6 +22,9 @@ import { startTestServer, stopTestServer, type TestEnv, testEnv } from '../helpe
 
 const available = anvilAvailability();
 const FINALITY = 3;
+// The realtime kill test mines a block every FOLLOW_BLOCK_MS while `sextant index --follow` runs.
+const FOLLOW_BLOCK_MS = 150;
+const MAX_FOLLOW_BLOCKS = 200;
 const logger = createLogger({ level: 'silent' });
 const lower = (a: string) => a.toLowerCase();
 
@@ -42,22 +47,37 @@ describe.runIf(available.ok)('indexer on anvil', () => {
     opened.push(s);
     return { db: s.db, env };
   }
-  const indexer = (db: Db) =>
+  const indexer = (db: Db, startBlock = 0n) =>
     createChainIndexer({
       chainId: anvil.chainId,
       rpc: createIndexerRpc(chain, logger),
       store: createChainStore(db),
       logger,
       finality: FINALITY,
-      startBlock: 0n,
+      startBlock,
       fullBlocks: true,
       nativeAddresses: '*',
       maxBatchBlocks: 10,
     });
-  async function syncAll(db: Db) {
-    const ix = indexer(db);
+  async function syncAll(db: Db, startBlock = 0n) {
+    const ix = indexer(db, startBlock);
     for (let i = 0; i < 10_000; i++) if ((await ix.syncOnce()) === null) return;
     throw new Error('did not converge');
+  }
+  // A fresh index of the chain as it is now, per head hash: tests that end on the same chain share it.
+  const freshDumps = new Map<string, ReturnType<typeof dump>>();
+  async function freshDump(startBlock = 0n) {
+    const head = await anvil.client.getBlock({ blockTag: 'latest' });
+    const key = `${head.hash}|${startBlock}`;
+    let d = freshDumps.get(key);
+    if (!d) {
+      d = freshDb().then(async ({ db }) => {
+        await syncAll(db, startBlock);
+        return dump(db);
+      });
+      freshDumps.set(key, d);
+    }
+    return d;
   }
   async function dump(db: Db) {
     const q = (sql: string) => db.query(sql);
@@ -196,41 +216,160 @@ describe.runIf(available.ok)('indexer on anvil', () => {
     await anvil.reorg(FINALITY, [tx(2)]);
     await anvil.mine(1);
     await syncAll(db);
-    const fresh = await freshDb();
-    await syncAll(fresh.db);
-    expect(await dump(db)).toEqual(await dump(fresh.db));
+    expect(await dump(db)).toEqual(await freshDump());
   }, 120_000);
 
+  /** Settings for a `sextant index` child on a fresh database, and how to read its checkpoint. */
+  async function cliTarget() {
+    const { env } = await freshDb();
+    // The CLI needs the data directory free: close this test's handle on it first.
+    await opened.pop()!.close();
+    const vars: Record<string, string> = {
+      LOG_LEVEL: 'warn',
+      CHAINS: JSON.stringify([
+        { id: chain.id, rpc: chain.rpc, finality: FINALITY, fullBlocks: true, nativeAddresses: '*' },
+      ]),
+      ...(env.config.databaseUrl
+        ? { DATABASE_URL: env.config.databaseUrl, DATABASE_SCHEMA: env.config.databaseSchema }
+        : { SEXTANT_DATA_DIR: env.config.dataDirAbs }),
+    };
+    return {
+      vars,
+      /** The checkpoint, read with a bare database handle (migrations ran in the CLI). */
+      async checkpoint(): Promise<bigint | null> {
+        const c = loadConfig({ env: vars });
+        const db = await createDb(
+          c.databaseUrl
+            ? { kind: 'postgres', url: c.databaseUrl, schema: c.databaseSchema, poolSize: 1 }
+            : { kind: 'pglite', dataDir: c.dataDirAbs },
+        );
+        try {
+          return (await createChainStore(db).checkpoint(chain.id))?.block ?? null;
+        } finally {
+          await db.close();
+        }
+      },
+      async dump() {
+        const s = await openServices(loadConfig({ env: vars }), { logger, command: 'test' });
+        opened.push(s);
+        return dump(s.db);
+      },
+    };
+  }
+  type Progress = { block: string; head: string; behind: number };
+  const progressOf = (c: CliChild): Progress[] =>
+    c.err
+      .split('\n')
+      .filter((l) => l.startsWith('{"chainId"'))
+      .map((l) => JSON.parse(l) as Progress);
+  /** Resolves once `c` printed `n` progress lines (fails fast if it exits first). */
+  async function progressLines(c: CliChild, n: number, pred: (p: Progress) => boolean = () => true) {
+    let exited = false;
+    void c.closed.then(() => {
+      exited = true;
+    });
+    for (;;) {
+      const lines = progressOf(c).filter(pred);
+      if (lines.length >= n) return lines;
+      if (exited) throw new Error(`sextant index exited before ${n} progress lines:\n${c.err.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+
   it(
-    'SIGKILLed `sextant index` runs, restarted, end equal to a fresh index',
+    'SIGKILL mid historical sync (one block per commit), restarted, ends equal to a fresh index',
     async () => {
       await ensureBuilt();
-      const { env } = await freshDb();
-      // The CLI needs the data directory free: close this test's handle on it first.
-      await opened.pop()!.close();
-      const vars: Record<string, string> = {
-        LOG_LEVEL: 'warn',
-        CHAINS: JSON.stringify([
-          { id: chain.id, rpc: chain.rpc, finality: FINALITY, fullBlocks: true, nativeAddresses: '*' },
-        ]),
-        ...(env.config.databaseUrl
-          ? { DATABASE_URL: env.config.databaseUrl, DATABASE_SCHEMA: env.config.databaseSchema }
-          : { SEXTANT_DATA_DIR: env.config.dataDirAbs }),
-      };
-      for (const delay of [150, 400, 900]) {
-        const c = spawnSextant(['index', '--json'], childEnv(vars), children);
-        await new Promise((r) => setTimeout(r, delay));
-        c.proc.kill('SIGKILL');
-        await c.closed;
-      }
-      const last = spawnSextant(['index', '--json'], childEnv(vars), children);
+      const t = await cliTarget();
+      const head = await anvil.client.getBlockNumber();
+      const args = ['index', '--json', '--batch-blocks', '1'];
+      // Killed right after its first progress line.
+      const c = spawnSextant(args, childEnv(t.vars), children);
+      const lines = await progressLines(c, 1);
+      c.proc.kill('SIGKILL');
+      await c.closed;
+      const cp = await t.checkpoint();
+      // The kill landed mid-sync: at or past what was reported committed, short of the head.
+      expect(cp).not.toBeNull();
+      expect(cp!).toBeGreaterThanOrEqual(BigInt(lines[0]!.block));
+      expect(cp!).toBeLessThan(head);
+      const last = spawnSextant(['index', '--json', '--batch-blocks', '5'], childEnv(t.vars), children);
       const r = await last.closed;
       expect(r.code, last.err).toBe(0);
-      const s = await openServices(loadConfig({ env: vars }), { logger, command: 'test' });
-      opened.push(s);
-      const fresh = await freshDb();
-      await syncAll(fresh.db);
-      expect(await dump(s.db)).toEqual(await dump(fresh.db));
+      // It resumed from the checkpoint, not from the start.
+      const resumed = BigInt(progressOf(last)[0]!.block);
+      expect(resumed).toBeGreaterThan(cp!);
+      expect(resumed).toBeLessThanOrEqual(cp! + 5n);
+      expect(await t.dump()).toEqual(await freshDump());
+    },
+    BUILD_WAIT_MS + 120_000,
+  );
+
+  it(
+    'SIGKILL while following new blocks (`--follow`), restarted, converges to a fresh index',
+    async () => {
+      await ensureBuilt();
+      const t = await cliTarget();
+      const token = manifest.tokens.find((x) => x.kind === 'erc20')!.address;
+      const miner = anvil.accounts[5]!.address;
+      let mining = false;
+      let mined = 0;
+      // New blocks keep coming: a mint (ERC-20 Transfer) or a native transfer each, every ~150 ms.
+      const mineLoop = async () => {
+        while (mining && mined < MAX_FOLLOW_BLOCKS) {
+          const i = mined++;
+          const tx =
+            i % 3 === 2
+              ? { from: miner, to: anvil.accounts[6]!.address, value: `0x${(1000 + i).toString(16)}` }
+              : {
+                  from: miner,
+                  to: token,
+                  data: encodeFunctionData({
+                    abi: testTokenAbi,
+                    functionName: 'mint',
+                    args: [anvil.accounts[7 + (i % 3)]!.address, BigInt(1 + i)],
+                  }),
+                };
+          await anvil.rpc('eth_sendTransaction', [tx]);
+          await new Promise((r) => setTimeout(r, FOLLOW_BLOCK_MS));
+        }
+      };
+      let mine: Promise<void> = Promise.resolve();
+      try {
+        await ensureBuilt();
+        const startHead = await anvil.client.getBlockNumber();
+        // From a few blocks below the head: this test is about following, not history.
+        const from = startHead - 4n;
+        const args = ['index', '--json', '--follow', '--from-block', from.toString()];
+        const first = spawnSextant(args, childEnv(t.vars), children);
+        // Caught up with the chain as it was, then following blocks mined from now on.
+        await progressLines(first, 1, (p) => BigInt(p.block) >= startHead);
+        mining = true;
+        mine = mineLoop();
+        await progressLines(first, 2, (p) => BigInt(p.block) > startHead);
+        first.proc.kill('SIGKILL');
+        await first.closed;
+        const killedAt = await t.checkpoint();
+        expect(killedAt!).toBeGreaterThan(startHead);
+        // Restarted while blocks still come: it resumes and follows again.
+        const second = spawnSextant(args, childEnv(t.vars), children);
+        const resumeHead = await anvil.client.getBlockNumber();
+        await progressLines(second, 1, (p) => BigInt(p.block) > resumeHead);
+        mining = false;
+        await mine;
+        const finalHead = await anvil.client.getBlockNumber();
+        await progressLines(second, 1, (p) => BigInt(p.block) === finalHead);
+        second.proc.kill('SIGTERM');
+        const r = await second.closed;
+        expect(r.code, second.err).toBe(0);
+        expect(finalHead - startHead).toBeGreaterThan(3n);
+        const got = await t.dump();
+        expect(got.checkpoint).toEqual([{ block: finalHead.toString(), hash: expect.any(String) }]);
+        expect(got).toEqual(await freshDump(from));
+      } finally {
+        mining = false;
+        await mine;
+      }
     },
     BUILD_WAIT_MS + 120_000,
   );
