@@ -15,7 +15,17 @@ import {
 } from '../../src/chain/index.js';
 import { investorGrade, traderGrade } from '../../src/grades/index.js';
 import { barsToColumns, writeBars } from '../../src/market/store.js';
-import { COMPOSITE_TOOLS, OPERATION_TOOLS, TOOL_PRESETS } from '../../src/mcp/index.js';
+import {
+  COMPOSITE_TOOLS,
+  createMcpCatalog,
+  loadDocs,
+  OPERATION_TOOLS,
+  runTool,
+  selectTools,
+  TOOL_PRESETS,
+} from '../../src/mcp/index.js';
+import type { Operation } from '../../src/operations/index.js';
+import { createOperationInvoker, type RawInput } from '../../src/operations/invoke.js';
 import { batchSignals, STRATEGIES } from '../../src/signals/index.js';
 import { childEnv, ensureBuilt, ROOT } from '../build.js';
 import { startTestServer, stopTestServer, type TestServer, testEnv } from '../helpers.js';
@@ -338,6 +348,38 @@ describe('MCP server over Streamable HTTP and stdio', () => {
     await expect(client.callTool({ name: 'no_such_tool', arguments: {} })).rejects.toThrow(/unknown tool/);
     // Still serving.
     expect((await client.callTool({ name: 'market_snapshot', arguments: {} })).isError).toBeFalsy();
+  });
+
+  it('every tool of the `all` preset answers empty and mistyped arguments with data or a tool error', async () => {
+    const catalog = createMcpCatalog(selectTools('all'), loadDocs());
+    const invoker = createOperationInvoker();
+    const auth = { type: 'anonymous' as const, ip: 'test' };
+    const ctx = {
+      call: (op: Operation, input: RawInput) =>
+        invoker.invoke(op, input, {
+          services: server.services,
+          auth,
+          requestId: 'test',
+          log: server.services.common.logger,
+          now: Date.now(),
+        }),
+      now: Date.now(),
+      logger: server.services.common.logger,
+    };
+    expect(catalog.tools.length).toBeGreaterThan(30);
+    for (const tool of catalog.tools) {
+      const props = Object.keys((tool.input as { properties?: object }).properties ?? {});
+      for (const args of [{}, Object.fromEntries(props.map((p) => [p, { nested: [1e309] }]))]) {
+        const r = await runTool(catalog, tool.name, args, ctx);
+        const body = JSON.parse((r.content[0] as { text: string }).text);
+        if (r.isError) {
+          expect(
+            body.error.status,
+            `${tool.name} ${JSON.stringify(args)}: ${body.error.detail}`,
+          ).toBeLessThan(500);
+        }
+      }
+    }
   });
 
   it('API keys, scopes and rate limits as REST', async () => {
