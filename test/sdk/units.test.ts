@@ -9,7 +9,7 @@ import {
   type RetryInfo,
   SextantApiError,
 } from '@sextant/sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 /**
  * SDK behaviour that needs no Sextant server: retries against a scripted HTTP server on
@@ -121,14 +121,19 @@ describe('retries', () => {
   });
 
   it('a 503 with Retry-After as an HTTP date waits until that date', async () => {
-    const at = new Date(Date.now() + 5_000).toUTCString();
-    script = [(_q, res) => problem(res, 503, 'SERVICE_UNAVAILABLE', { 'retry-after': at }), ok];
-    const { sx, sleeps } = client(2);
-    await sx.get('/v1/status');
-    expect(sleeps).toHaveLength(1);
-    // The date has whole seconds: between 4 and 5 s from when it was written, plus 50 ms jitter.
-    expect(sleeps[0]).toBeGreaterThan(3_000);
-    expect(sleeps[0]).toBeLessThanOrEqual(5_050);
+    // Only Date is faked (timers and sockets stay real): the wait is exact.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.UTC(2025, 0, 1, 12, 0, 0));
+      const at = new Date(Date.now() + 5_000).toUTCString();
+      script = [(_q, res) => problem(res, 503, 'SERVICE_UNAVAILABLE', { 'retry-after': at }), ok];
+      const { sx, sleeps } = client(2);
+      await sx.get('/v1/status');
+      // 5 s until the date, plus half of the 100 ms jitter range.
+      expect(sleeps).toEqual([5_050]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('without Retry-After: exponential backoff, then the last answer is thrown as SextantApiError', async () => {

@@ -21,8 +21,8 @@ export {
 export { type Problem, type ProblemIssue, parseRetryAfter, SextantApiError } from './errors.js';
 export { backoffDelay, createRetryingFetch, type RetryInfo, type RetryOptions } from './retry.js';
 export type { components, operations } from './schema.js';
+export { createSseParser } from './sse.js';
 export {
-  createSseParser,
   createStream,
   type ReconnectOptions,
   type SextantStream,

@@ -1,8 +1,8 @@
 import { SextantApiError } from './errors.js';
 import { backoffDelay } from './retry.js';
+import { createSseParser } from './sse.js';
 import type {
   CandleUpdate,
-  Interval,
   PriceQuote,
   SignalEvent,
   StreamData,
@@ -10,6 +10,7 @@ import type {
   Subscription,
   WhaleTransferEvent,
 } from './streamTypes.js';
+import { type Entry, entriesOf, entryKey, group } from './subscriptions.js';
 
 /**
  * Live streams of the Sextant API: WebSocket `/v1/stream` or Server-Sent Events `/v1/stream/sse`
@@ -140,86 +141,6 @@ const DEFAULT_MAX_BUFFERED_MESSAGES = 10_000;
 const CLOSE_WAIT_MS = 1_000;
 const WS_OPEN = 1;
 const DATA_TYPES = new Set(['price', 'candle', 'signal', 'whale']);
-
-/** One subscription key: a channel and one asset (with an interval for candles) or one chain. */
-type Entry =
-  | { channel: 'prices' | 'signals'; asset: string }
-  | { channel: 'candles'; asset: string; interval: Interval }
-  | { channel: 'whales'; chain: number };
-
-function entryKey(e: Entry): string {
-  if (e.channel === 'whales') return `whales:${e.chain}`;
-  if (e.channel === 'candles') return `candles:${e.interval}:${e.asset}`;
-  return `${e.channel}:${e.asset}`;
-}
-
-function entriesOf(sub: Subscription): Entry[] {
-  if (sub.channel === 'whales') {
-    if (!Array.isArray(sub.chains) || sub.chains.length === 0)
-      throw new TypeError('a whales subscription needs a non-empty `chains` array');
-    return sub.chains.map((chain) => ({ channel: 'whales', chain }));
-  }
-  if (!Array.isArray(sub.assets) || sub.assets.length === 0)
-    throw new TypeError(`a ${sub.channel} subscription needs a non-empty \`assets\` array`);
-  if (sub.channel === 'candles') {
-    if (typeof sub.interval !== 'string') throw new TypeError('a candles subscription needs an `interval`');
-    return sub.assets.map((asset) => ({ channel: 'candles', asset, interval: sub.interval }));
-  }
-  return sub.assets.map((asset) => ({ channel: sub.channel, asset }));
-}
-
-/** Group entries into as few subscriptions as possible (one per channel and interval). */
-function group(entries: Iterable<Entry>): Subscription[] {
-  const out = new Map<string, Subscription>();
-  for (const e of entries) {
-    const g = e.channel === 'candles' ? `candles:${e.interval}` : e.channel;
-    const sub = out.get(g);
-    if (e.channel === 'whales') {
-      if (sub?.channel === 'whales') sub.chains.push(e.chain);
-      else out.set(g, { channel: 'whales', chains: [e.chain] });
-    } else if (e.channel === 'candles') {
-      if (sub?.channel === 'candles') sub.assets.push(e.asset);
-      else out.set(g, { channel: 'candles', assets: [e.asset], interval: e.interval });
-    } else if (sub && sub.channel !== 'whales') {
-      sub.assets.push(e.asset);
-    } else {
-      out.set(g, { channel: e.channel, assets: [e.asset] });
-    }
-  }
-  return [...out.values()];
-}
-
-/** Parse the text of a Server-Sent Events stream into events, keeping an incomplete tail. */
-export function createSseParser(onEvent: (event: { event: string; data: string; id?: string }) => void) {
-  let buf = '';
-  let event = '';
-  let data: string[] = [];
-  let id: string | undefined;
-  return (chunk: string): void => {
-    buf += chunk;
-    for (;;) {
-      const nl = buf.search(/\r\n|\r|\n/);
-      // A CR at the very end may be the first half of a CRLF split across chunks.
-      if (nl < 0 || (nl === buf.length - 1 && buf[nl] === '\r')) return;
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + (buf.startsWith('\r\n', nl) ? 2 : 1));
-      if (line === '') {
-        if (data.length > 0)
-          onEvent({ event: event || 'message', data: data.join('\n'), ...(id ? { id } : {}) });
-        event = '';
-        data = [];
-        continue;
-      }
-      if (line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (field === 'event') event = value;
-      else if (field === 'data') data.push(value);
-      else if (field === 'id') id = value;
-    }
-  };
-}
 
 let loadedWs: Promise<WebSocketConstructor> | undefined;
 /** The `ws` package's class, loaded on first use (Node 20 has no global WebSocket). */
