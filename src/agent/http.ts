@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { openEventStream } from '../api/sse.js';
 import type { Config } from '../internal/config.js';
 import { AgentNotConfiguredError, AppError, InternalError } from '../internal/errors.js';
 import { catalogFromConfig } from '../mcp/index.js';
@@ -183,23 +184,9 @@ export function registerAgentRoutes(app: FastifyInstance, deps: AgentHttpDeps): 
         reply.header('cache-control', 'no-store');
         return run();
       }
-      reply.hijack();
-      const res = reply.raw;
-      const headers: Record<string, string | number | string[]> = {};
-      for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v;
-      res.writeHead(200, {
-        ...headers,
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-accel-buffering': 'no',
-      });
-      res.on('error', () => {});
+      const { res, send } = openEventStream(reply);
       // The client went away: stop asking the model.
       res.once('close', () => abort.abort());
-      const send = (event: string, data: unknown) => {
-        if (!res.writableEnded && !res.destroyed)
-          res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-      };
       const heartbeat = setInterval(() => {
         if (!res.writableEnded) res.write(': heartbeat\n\n');
       }, HEARTBEAT_MS);

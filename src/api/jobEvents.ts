@@ -5,6 +5,7 @@ import { jobView, ownBacktest } from '../operations/backtests.js';
 import type { AuthPolicy } from '../operations/index.js';
 import type { Services } from '../services/index.js';
 import type { Authenticator } from './auth.js';
+import { openEventStream } from './sse.js';
 import { authHeaders } from './stream.js';
 
 export const BACKTEST_EVENTS_PATH = '/v1/backtests/:id/events';
@@ -83,21 +84,7 @@ export function registerJobEvents(
       // Same answer for a malformed id as for someone else's job.
       const job = JOB_ID_RE.test(id) ? await ownBacktest(ctx, id) : await ownBacktest(ctx, 'job_?');
 
-      reply.hijack();
-      const res = reply.raw;
-      const headers: Record<string, string | number | string[]> = {};
-      for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v;
-      res.writeHead(200, {
-        ...headers,
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-accel-buffering': 'no',
-      });
-      res.on('error', () => {});
-      const send = (event: string, data: unknown) => {
-        if (!res.writableEnded && !res.destroyed)
-          res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-      };
+      const { res, send } = openEventStream(reply);
       send('status', jobView(job, false));
 
       let ended = false;

@@ -1,7 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { ValidationError } from '../internal/errors.js';
-import { STRATEGIES } from '../signals/index.js';
-import { SignalSchema } from './getSignals.js';
+import { assertKnownStrategy, SIGNAL_EXAMPLE, SignalSchema } from './getSignals.js';
 import { IntervalSchema, parseTimeParam } from './marketParams.js';
 import { defineOperation } from './operation.js';
 
@@ -35,23 +33,7 @@ export const getLatestSignals = defineOperation({
     {
       examples: [
         {
-          data: [
-            {
-              id: 42,
-              asset: 'bitcoin',
-              venue: 'binance',
-              symbol: 'BTC/USDT',
-              interval: '1d',
-              strategy: 'trend-regime',
-              modelVersion: '1',
-              direction: 'long',
-              strength: 0.41,
-              reason: { close: 67250.1, sma50: 64010.2, sma200: 58877.9, adx14: 32.3 },
-              issuedAt: '2024-10-15T00:00:00.000Z',
-              knownAt: '2024-10-15T00:00:01.000Z',
-              inputsHash: '9f1c2ab0e4d35c7718a2b6f0c3d4e5f6',
-            },
-          ],
+          data: [SIGNAL_EXAMPLE],
         },
       ],
     },
@@ -59,16 +41,7 @@ export const getLatestSignals = defineOperation({
   auth: { anonymous: true, scope: 'read' },
   cache: { maxAgeSeconds: 10, visibility: 'public' },
   async handler({ query }, { services }) {
-    if (query.strategy && !STRATEGIES.some((s) => s.id === query.strategy))
-      throw new ValidationError(`unknown strategy '${query.strategy}'`, {
-        issues: [
-          {
-            path: ['strategy'],
-            message: `must be one of ${STRATEGIES.map((s) => s.id).join(', ')}`,
-            in: 'query',
-          },
-        ],
-      });
+    assertKnownStrategy(query.strategy);
     const asOf = parseTimeParam('asOf', query.asOf);
     const rows = await services.signals.latest({
       ...(query.asset ? { asset: services.assets.resolve(query.asset).id } : {}),

@@ -6,6 +6,37 @@ import { defineOperation } from './operation.js';
 
 const SIGNALS_MAX_LIMIT = 1000;
 
+/** One signal as the docs show it. */
+export const SIGNAL_EXAMPLE = {
+  id: 42,
+  asset: 'bitcoin',
+  venue: 'binance',
+  symbol: 'BTC/USDT',
+  interval: '1d',
+  strategy: 'trend-regime',
+  modelVersion: '1',
+  direction: 'long',
+  strength: 0.41,
+  reason: { close: 67250.1, sma50: 64010.2, sma200: 58877.9, adx14: 32.3 },
+  issuedAt: '2024-10-15T00:00:00.000Z',
+  knownAt: '2024-10-15T00:00:01.000Z',
+  inputsHash: '9f1c2ab0e4d35c7718a2b6f0c3d4e5f6',
+};
+
+/** A 400 naming the strategies when `strategy` is given and unknown. */
+export function assertKnownStrategy(strategy: string | undefined): void {
+  if (strategy && !STRATEGIES.some((s) => s.id === strategy))
+    throw new ValidationError(`unknown strategy '${strategy}'`, {
+      issues: [
+        {
+          path: ['strategy'],
+          message: `must be one of ${STRATEGIES.map((s) => s.id).join(', ')}`,
+          in: 'query',
+        },
+      ],
+    });
+}
+
 export const SignalSchema = Type.Object({
   id: Type.Integer({ description: 'Ledger id (ascending in recording order)' }),
   asset: Type.String(),
@@ -59,23 +90,7 @@ export const getSignals = defineOperation({
     {
       examples: [
         {
-          data: [
-            {
-              id: 42,
-              asset: 'bitcoin',
-              venue: 'binance',
-              symbol: 'BTC/USDT',
-              interval: '1d',
-              strategy: 'trend-regime',
-              modelVersion: '1',
-              direction: 'long',
-              strength: 0.41,
-              reason: { close: 67250.1, sma50: 64010.2, sma200: 58877.9, adx14: 32.3 },
-              issuedAt: '2024-10-15T00:00:00.000Z',
-              knownAt: '2024-10-15T00:00:01.000Z',
-              inputsHash: '9f1c2ab0e4d35c7718a2b6f0c3d4e5f6',
-            },
-          ],
+          data: [SIGNAL_EXAMPLE],
           nextCursor: null,
         },
       ],
@@ -84,16 +99,7 @@ export const getSignals = defineOperation({
   auth: { anonymous: true, scope: 'read' },
   cache: { maxAgeSeconds: 10, visibility: 'public' },
   async handler({ query }, { services }) {
-    if (query.strategy && !STRATEGIES.some((s) => s.id === query.strategy))
-      throw new ValidationError(`unknown strategy '${query.strategy}'`, {
-        issues: [
-          {
-            path: ['strategy'],
-            message: `must be one of ${STRATEGIES.map((s) => s.id).join(', ')}`,
-            in: 'query',
-          },
-        ],
-      });
+    assertKnownStrategy(query.strategy);
     const from = parseTimeParam('from', query.from);
     const to = parseTimeParam('to', query.to);
     if (from !== undefined && to !== undefined && from > to)
