@@ -750,6 +750,21 @@ describe.each(['ws', 'sse'] as const)('stream over %s', (transport) => {
     expect(stream.state).toBe('closed');
   });
 
+  it('a connection silent for idleTimeoutMs is replaced (heartbeats come every 15 s here)', async () => {
+    const stream = sx.stream({ transport, idleTimeoutMs: 500, reconnect: { baseDelayMs: 20 } });
+    const reasons: string[] = [];
+    stream.on('reconnecting', (r) => reasons.push(r.reason));
+    try {
+      await stream.subscribe({ channel: 'prices', assets: ['bitcoin'] });
+      await vi.waitFor(() => expect(reasons).toContain('nothing received for 500 ms'), {
+        timeout: 5_000,
+        interval: 10,
+      });
+    } finally {
+      await stream.close();
+    }
+  });
+
   it('a refused subscription rejects with StreamSubscriptionError and is dropped; the others stay', async () => {
     const stream = sx.stream({ transport, reconnect: { baseDelayMs: 20 } });
     const prices: PriceQuote[] = [];

@@ -368,6 +368,8 @@ export function createStream(options: StreamOptions): SextantStream {
 
   async function connectWs(): Promise<void> {
     const id = ++connId;
+    // A connection attempt that hangs (no answer to the upgrade) counts as silence too.
+    armIdle();
     let Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     // The `ws` package takes headers: the key then stays out of the URL.
     let headers = false;
@@ -453,6 +455,7 @@ export function createStream(options: StreamOptions): SextantStream {
     }
     const ac = new AbortController();
     sseAbort = ac;
+    armIdle();
     const keys = new Set(entries.keys());
     const headers: Record<string, string> = { accept: 'text/event-stream' };
     if (options.apiKey) headers['x-api-key'] = options.apiKey;
