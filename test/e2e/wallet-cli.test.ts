@@ -42,6 +42,10 @@ const JUNK_KEY = 'ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff
 const ADDR0 = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
 const ADDR1 = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const ADDR2 = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
+// A phrase of words that never occur in the CLI's own output (nor in the SLIP-39 wordlist), so the
+// last test can look for each word on its own, and a passphrase as recognisable.
+const RARE = 'zebra oyster pumpkin lobster giraffe kangaroo dolphin mango coconut broccoli cabbage squirrel';
+const RARE_PASSPHRASE = 'quokka-marmalade-7731';
 const PASSWORD = 'correct horse battery staple';
 const WRONG_PASSWORD = 'incorrect horse battery staple';
 const FAST_KDF = { SEXTANT_WALLET_INSECURE_FAST_KDF: '1' };
@@ -51,6 +55,8 @@ type Run = { code: number; out: string; err: string };
 type Transcript = Run & { args: string[]; showsSecrets: boolean };
 
 const transcript: Transcript[] = [];
+/** Every share printed or written on purpose: no other output may hold any part of one. */
+const sharesSeen: string[] = [];
 const dirs: string[] = [];
 let dataDir = '';
 let secretCounter = 0;
@@ -578,6 +584,7 @@ describe('split and recover', () => {
     expect(split.err).toContain('WARNING: printing SLIP-39 shares');
     expect(split.err).toContain('--show-shares');
     const shares = sharesOf(split.out);
+    sharesSeen.push(...shares);
     expect(shares).toHaveLength(3);
     for (const s of shares) expect(s.split(' ')).toHaveLength(20);
 
@@ -636,6 +643,7 @@ describe('split and recover', () => {
     );
     expect(split.code, split.err).toBe(0);
     const { groups } = JSON.parse(split.out) as { groups: { threshold: number; shares: string[] }[] };
+    sharesSeen.push(...groups.flatMap((g) => g.shares));
     expect(groups.map((g) => g.shares.length)).toEqual([3, 1]);
     const ok = await run(['wallet', 'recover', '--dry-run', '--json'], {
       secrets: { 'shares-fd': [groups[0]?.shares[0], groups[1]?.shares[0], groups[0]?.shares[2]].join('\n') },
@@ -668,6 +676,7 @@ describe('split and recover', () => {
     );
     expect(split.code, split.err).toBe(0);
     const shares = sharesOf(split.out);
+    sharesSeen.push(...shares);
     expect(shares).toHaveLength(3);
     for (const s of shares) expect(s).toMatch(/^sxshare1[02-9ac-hj-np-z]+$/);
     const saved = await run(['wallet', 'recover', '--name', 'from-plain', '--json'], {
@@ -762,7 +771,8 @@ describe('split and recover', () => {
       expect(t).toMatch(/^# SLIP-39 share \d of wallet 'junk': any 2 of 3 shares recover it/);
       expect(t.trimEnd().split('\n').at(-1)?.split(' ')).toHaveLength(20);
     }
-    // No share text on stdout or stderr.
+    // No share text on stdout or stderr (the last test scans every output for these shares).
+    sharesSeen.push(...texts.map((t) => t.trimEnd().split('\n').at(-1) ?? ''));
     for (const t of texts) {
       const words = t.trimEnd().split('\n').at(-1) ?? '';
       expect(split.out + split.err).not.toContain(words.split(' ').slice(0, 3).join(' '));
@@ -1049,9 +1059,156 @@ describe('no storage', () => {
   });
 });
 
+describe('a wallet of rare words through every command (for the scan below)', () => {
+  it('import with a passphrase, list, address, verify, export-xpub, sign, split, recover, and failures', async () => {
+    const imp = await run(['wallet', 'import', '--name', 'rare'], {
+      secrets: { 'mnemonic-fd': RARE, 'passphrase-fd': RARE_PASSPHRASE, 'password-fd': PASSWORD },
+    });
+    expect(imp.code, imp.err).toBe(0);
+    const withPassword = { secrets: { 'password-fd': PASSWORD } };
+    const ok: [string[], typeof withPassword | undefined][] = [
+      [['wallet', 'list'], undefined],
+      [['wallet', 'list', '--json'], undefined],
+      [['wallet', 'address', '--name', 'rare', '--count', '3'], undefined],
+      [['wallet', 'address', '--name', 'rare', '--chain', 'sol', '--index', '25', '--json'], withPassword],
+      [['wallet', 'address', '--name', 'rare', '--chain', 'btc-taproot', '--verify'], withPassword],
+      [['wallet', 'export-xpub', '--name', 'rare', '--chain', 'btc'], undefined],
+      [['wallet', 'sign-message', 'gm', '--name', 'rare'], withPassword],
+    ];
+    for (const [args, options] of ok) {
+      const r = await run(args, options);
+      expect(r.code, `${args.join(' ')}: ${r.err}`).toBe(0);
+    }
+    // Failures: wrong password, bad checksum (two words swapped), wrong count, bad transaction.
+    const words = RARE.split(' ');
+    const swapped = [words[1], words[0], ...words.slice(2)].join(' ');
+    const failures: [string[], Record<string, string>][] = [
+      [['wallet', 'sign-message', 'gm', '--name', 'rare'], { 'password-fd': WRONG_PASSWORD }],
+      [['wallet', 'import', '--name', 'rare-2'], { 'mnemonic-fd': swapped, 'password-fd': PASSWORD }],
+      [
+        ['wallet', 'import', '--name', 'rare-3'],
+        { 'mnemonic-fd': words.slice(1).join(' '), 'password-fd': PASSWORD },
+      ],
+      [['wallet', 'import', '--name', 'rare'], { 'mnemonic-fd': RARE, 'password-fd': PASSWORD }],
+      [['wallet', 'sign-tx', join(dataDir, 'missing.json'), '--name', 'rare'], { 'password-fd': PASSWORD }],
+    ];
+    for (const [args, secrets] of failures) {
+      for (const json of [[], ['--json']]) {
+        const r = await run([...args, ...json], { secrets });
+        expect(r.code, args.join(' ')).toBe(1);
+      }
+    }
+
+    // Shares: printed on purpose (collected, not scanned), written to files, then fed back.
+    const slip = await run(
+      ['wallet', 'split', '--name', 'rare', '--threshold', '2', '--shares', '3', '--show-shares'],
+      {
+        ...withPassword,
+        showsSecrets: true,
+      },
+    );
+    expect(slip.code, slip.err).toBe(0);
+    expect(slip.err).toContain('passphrase is NOT in the shares');
+    const slipShares = slip.out.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    const plain = await run(
+      [
+        'wallet',
+        'split',
+        '--name',
+        'rare',
+        '--scheme',
+        'plain',
+        '--threshold',
+        '2',
+        '--shares',
+        '2',
+        '--show-shares',
+        '--json',
+      ],
+      { ...withPassword, showsSecrets: true },
+    );
+    expect(plain.code, plain.err).toBe(0);
+    const plainShares = (JSON.parse(plain.out) as { shares: string[] }).shares;
+    const dir = join(tempDir(), 'rare-shares');
+    const filed = await run(
+      ['wallet', 'split', '--name', 'rare', '--groups', '2/2,1/1', '--threshold', '2', '--out', dir],
+      withPassword,
+    );
+    expect(filed.code, filed.err).toBe(0);
+    const fileShares = readdirSync(dir)
+      .sort()
+      .map((f) => readFileSync(join(dir, f), 'utf8').trimEnd().split('\n').at(-1) ?? '');
+    sharesSeen.push(...slipShares, ...plainShares, ...fileShares);
+
+    const recovered = await run(['wallet', 'recover', '--name', 'rare-restored', '--json'], {
+      secrets: {
+        'shares-fd': [slipShares[0], slipShares[2]].join('\n'),
+        'passphrase-fd': RARE_PASSPHRASE,
+        'password-fd': PASSWORD,
+      },
+    });
+    expect(recovered.code, recovered.err).toBe(0);
+    const addressesOf = async (name: string) =>
+      (
+        JSON.parse((await run(['wallet', 'address', '--name', name, '--count', '3', '--json'])).out) as {
+          addresses: unknown;
+        }
+      ).addresses;
+    const original = await addressesOf('rare');
+    const restored = await addressesOf('rare-restored');
+    expect(restored).toEqual(original);
+    expect(JSON.stringify(original)).toMatch(/0x[0-9a-fA-F]{40}/);
+    for (const shares of [
+      [plainShares[0], plainShares[1]],
+      [fileShares[0], fileShares[1], fileShares[2]],
+    ]) {
+      const dry = await run(['wallet', 'recover', '--dry-run', '--json'], {
+        secrets: { 'shares-fd': shares.join('\n') },
+      });
+      expect(dry.code, dry.err).toBe(0);
+    }
+    // Failing recoveries: one share too few, a tampered word, mixed kinds.
+    const tampered = (slipShares[1] as string).split(' ');
+    tampered[3] = tampered[3] === 'academic' ? 'acid' : 'academic';
+    for (const shares of [
+      [slipShares[0]],
+      [slipShares[0], tampered.join(' ')],
+      [slipShares[0], plainShares[0]],
+    ]) {
+      const r = await run(['wallet', 'recover', '--dry-run'], {
+        secrets: { 'shares-fd': shares.join('\n') },
+      });
+      expect(r.code).toBe(1);
+    }
+  });
+});
+
 describe('no secret in any output', () => {
+  it('no run printed a word of the rare phrase, its passphrase or part of a share unless asked', () => {
+    const checked = transcript.filter((t) => !t.showsSecrets);
+    expect(checked.some((t) => t.args.includes('rare'))).toBe(true);
+    expect(sharesSeen.length).toBeGreaterThan(0);
+    const failures: string[] = [];
+    for (const t of checked) {
+      const found = leaks(`${t.out}\n${t.err}`);
+      if (found.length > 0) failures.push(`sextant ${t.args.join(' ')}: ${found.join(', ')}`);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('the scan finds a single word, the passphrase and share fragments', () => {
+    expect(leaks('Word 3 ("Pumpkin") is wrong')).toEqual(['word "pumpkin" of the rare phrase']);
+    expect(leaks(`x ${RARE_PASSPHRASE.toUpperCase()} y`)).toEqual(['the BIP39 passphrase']);
+    const slip = sharesSeen.find((x) => !x.startsWith('sxshare1')) ?? '';
+    expect(leaks(slip.split(' ').slice(10, 13).join('\n'))).toEqual(['part of a share']);
+    expect(leaks(slip.split(' ').slice(10, 12).join(' '))).toEqual([]);
+    const sx = sharesSeen.find((x) => x.startsWith('sxshare1')) ?? '';
+    expect(leaks(sx.slice(12, 28))).toEqual(['part of a share']);
+    expect(leaks('zebras, pumpkins and 0xmango')).toEqual([]);
+  });
+
   it('no run printed a recovery phrase, private key or password unless a --show-… flag asked', async () => {
-    const phrases = [JUNK];
+    const phrases = [JUNK, RARE];
     for (const name of ['fresh', 'piped', 'strong'])
       phrases.push((await decryptVault(readWallet(name).vault, PASSWORD)).mnemonic);
     const checked = transcript.filter((t) => !t.showsSecrets);
@@ -1069,3 +1226,32 @@ describe('no secret in any output', () => {
     }
   });
 });
+
+/** Which secrets of the rare wallet `text` holds (descriptions, never the secrets themselves). */
+function leaks(text: string): string[] {
+  const lower = text.toLowerCase();
+  const found: string[] = [];
+  // Each word on its own, as a whole word (not inside a base58 string or a longer word).
+  for (const word of RARE.split(' ')) {
+    if (new RegExp(`(?<![a-z0-9])${word}(?![a-z0-9])`).test(lower))
+      found.push(`word "${word}" of the rare phrase`);
+  }
+  if (lower.includes(RARE_PASSPHRASE)) found.push('the BIP39 passphrase');
+  // Any three consecutive words of a SLIP-39 share (two could match ordinary output by chance: a few
+  // word pairs of the help texts are SLIP-39 words), any 16 characters of an sxshare.
+  const normalized = lower.replace(/\s+/g, ' ');
+  const partOfShare = sharesSeen.some((share) => {
+    if (share.startsWith('sxshare1')) {
+      const data = share.slice('sxshare1'.length);
+      for (let i = 0; i + 16 <= data.length; i++) if (lower.includes(data.slice(i, i + 16))) return true;
+      return false;
+    }
+    const w = share.split(' ');
+    for (let i = 0; i + 2 < w.length; i++) {
+      if (new RegExp(`(?<![a-z])${w[i]} ${w[i + 1]} ${w[i + 2]}(?![a-z])`).test(normalized)) return true;
+    }
+    return false;
+  });
+  if (partOfShare) found.push('part of a share');
+  return found;
+}
