@@ -82,6 +82,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/agent/chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask a question; an LLM answers with Sextant tools, citing them
+         * @description A tool-calling loop over the MCP tools (same data, scopes and limits) with the OpenAI-compatible model in
+         *     `LLM_BASE_URL` / `LLM_MODEL`. The answer cites the tool calls, their REST sources and `asOf` times; bounded by
+         *     `AGENT_MAX_STEPS` model turns and `AGENT_MAX_TOKENS` completion tokens (then `answer` is null and
+         *     `stopReason` says which). Without a configured model: `503 AGENT_NOT_CONFIGURED` — never an answer without data.
+         *     With `stream: true` or `Accept: text/event-stream`: Server-Sent Events `step`, `tool_call`, `tool_result`,
+         *     `answer`, then `done` (the JSON result) or `error` (a problem document).
+         *
+         *     **Auth**: API key required; scope `read`. Each tool operation counts against the key like the REST call.
+         */
+        post: operations["agentChat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/assets": {
         parameters: {
             query?: never;
@@ -615,7 +642,7 @@ export interface paths {
         };
         /**
          * Technical indicator values of an asset
-         * @description One indicator per call, by name (sma, ema, wma, dema, tema, rsi, macd, bollinger, atr, adx, stoch, stochRsi, cci, mfi, obv, vwap, williamsR, roc, psar, supertrend, ichimoku, donchian, keltner), with its parameters as query parameters (e.g. `name=rsi&period=14`, `name=macd&fastPeriod=12&slowPeriod=26&signalPeriod=9`). Values per closed bar in [from, to), computed over the bars before `from` as warm-up (3× the lookback, at least 100 bars), so a value never depends on later bars. Values match TA-Lib where TA-Lib has the indicator (see src/indicators/README.md).
+         * @description One indicator per call, by name (sma, ema, wma, dema, tema, rsi, macd, bollinger, atr, adx, stoch, stochRsi, cci, mfi, obv, vwap, williamsR, roc, psar, supertrend, ichimoku, donchian, keltner), with its parameters as query parameters (e.g. `name=rsi&period=14`, `name=macd&fastPeriod=12&slowPeriod=26&signalPeriod=9`). Values per closed bar in [from, to), computed over the bars before the page as warm-up (3× the lookback, at least 100 bars), so a value never depends on later bars. Without `from`: the last `limit` intervals before `to`. With `from`: pages forward from it, `limit` intervals each; follow `nextCursor` until it is null. Values match TA-Lib where TA-Lib has the indicator (see src/indicators/README.md).
          *
          *     **Auth**: optional (anonymous allowed at a low per-IP limit); scope `read`.
          */
@@ -1235,6 +1262,107 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    agentChat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description What to ask */
+                    question: string;
+                    /**
+                     * @description Earlier turns of the conversation
+                     * @default []
+                     */
+                    history?: {
+                        role: "user" | "assistant";
+                        content: string;
+                    }[];
+                    /**
+                     * @description Answer as Server-Sent Events (also chosen by `Accept: text/event-stream`)
+                     * @default false
+                     */
+                    stream?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The answer, its bound and its citations */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "answer": "Bitcoin closed at 107,135 (GET /v1/prices?ids=bitcoin, asOf 2025-06-30T23:00Z); trend-regime is long since 2025-04-22.",
+                     *       "stopReason": "answer",
+                     *       "model": "gpt-4o-mini",
+                     *       "steps": 2,
+                     *       "completionTokens": 181,
+                     *       "citations": [
+                     *         {
+                     *           "tool": "asset_analysis",
+                     *           "arguments": {
+                     *             "asset": "bitcoin"
+                     *           },
+                     *           "sources": [
+                     *             "GET /v1/prices?ids=bitcoin",
+                     *             "GET /v1/signals/latest?asset=bitcoin"
+                     *           ],
+                     *           "asOf": [
+                     *             "2025-06-30T23:00:00.000Z"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description The final answer; null when a bound stopped the loop first */
+                        answer: string | null;
+                        stopReason: "answer" | "max_steps" | "max_tokens";
+                        model: string;
+                        /** @description Model turns used */
+                        steps: number;
+                        completionTokens: number;
+                        /** @description Every tool call, with its sources and asOf times */
+                        citations: {
+                            tool: string;
+                            arguments: unknown;
+                            /** @description The REST calls behind the figures */
+                            sources: string[];
+                            /** @description Every asOf in the tool answer */
+                            asOf: string[];
+                            /** @description Error code when the tool failed */
+                            error?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Client error (problem document) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server or model error (problem document) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listAssets: {
         parameters: {
             query?: {
@@ -4019,9 +4147,14 @@ export interface operations {
                 interval: "1m" | "5m" | "15m" | "30m" | "1h" | "4h" | "1d";
                 /** @description Indicator name */
                 name: string;
+                /** @description Inclusive start: ISO 8601 or epoch ms */
                 from?: string;
+                /** @description Exclusive end: ISO 8601 or epoch ms (default now) */
                 to?: string;
+                /** @description Bars per page */
                 limit?: number;
+                /** @description From a previous page */
+                cursor?: string;
                 /** @description Indicator parameter acceleration */
                 acceleration?: number;
                 /** @description Indicator parameter atrPeriod */
@@ -4092,7 +4225,8 @@ export interface operations {
                      *           "time": "2024-06-30T00:00:00.000Z",
                      *           "rsi": 44.18
                      *         }
-                     *       ]
+                     *       ],
+                     *       "nextCursor": null
                      *     }
                      */
                     "application/json": {
@@ -4113,6 +4247,8 @@ export interface operations {
                         } & {
                             [key: string]: number | null;
                         })[];
+                        /** @description Pass as `cursor` (with the same other parameters) for the next page; null at the end */
+                        nextCursor: string | null;
                     };
                 };
             };
