@@ -20,6 +20,7 @@ import { type CliIo, main } from '../../src/cli/main.js';
 import type { WalletFile } from '../../src/cli/wallet/walletFile.js';
 import { lockDataDir } from '../../src/db/index.js';
 import { describeSettings } from '../../src/internal/config.js';
+import { deriveEvmAccount, mnemonicToSeed } from '../../src/wallet/keys/index.js';
 import { decryptVault } from '../../src/wallet/keystore/index.js';
 import {
   decodeSignedTransaction,
@@ -1181,6 +1182,129 @@ describe('a wallet of rare words through every command (for the scan below)', ()
       expect(r.code).toBe(1);
     }
   });
+});
+
+// util-linux `script` runs a command on a pseudo-terminal, as a person at a terminal would.
+const SCRIPT = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
+if (!SCRIPT)
+  console.warn('[wallet-cli] util-linux `script` not found: the pseudo-terminal prompt test is skipped');
+
+/**
+ * Runs `node bin/sextant.js ...args` on a pseudo-terminal (`script -qfec … /dev/null`) and types each
+ * answer only once its prompt has been printed: by then the prompt has turned echo off, so the test
+ * does not depend on timing. Returns everything the terminal showed (output and any echo).
+ */
+function runInPty(args: string[], answers: [prompt: RegExp, typed: string][]): Promise<Run> {
+  const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, BIN, ...args].map(quote).join(' ');
+  const child = spawn(SCRIPT as string, ['-qfec', command, '/dev/null'], {
+    cwd: dataDir,
+    env: childEnv({ TERM: 'dumb' }),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let screen = '';
+  let next = 0;
+  let shownUpTo = 0;
+  child.stdin.on('error', () => {});
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    screen += d;
+    const answer = answers[next];
+    // Look only at what appeared since the last answer, so one prompt is never answered twice.
+    if (answer?.[0].test(screen.slice(shownUpTo))) {
+      next++;
+      shownUpTo = screen.length;
+      child.stdin.write(`${answer[1]}\r`);
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    screen += d;
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`sextant ${args.join(' ')} on a pty did not finish; screen:\n${screen}`));
+    }, SPAWN_WAIT_MS);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      child.stdin.end();
+      transcript.push({
+        args: ['(pty)', ...args],
+        code: code ?? -1,
+        out: screen,
+        err: '',
+        showsSecrets: false,
+      });
+      resolve({ code: code ?? -1, out: screen, err: '' });
+    });
+  });
+}
+
+describe.skipIf(!SCRIPT)('prompts on a real terminal (pseudo-terminal through util-linux script)', () => {
+  it(
+    'the harness sees echo when a program leaves it on (control)',
+    async () => {
+      const r = await runInPty(['wallet', 'sign-message', 'x', '--name', 'nobody-here'], []);
+      expect(r.code).toBe(1); // a wallet that does not exist: no prompt, nothing typed
+      const child = spawn(
+        SCRIPT as string,
+        [
+          '-qfec',
+          `'${process.execPath}' -e "process.stdout.write('Type: '); process.stdin.once('data', () => process.exit(0))"`,
+          '/dev/null',
+        ],
+        { env: childEnv({ TERM: 'dumb' }), stdio: ['pipe', 'pipe', 'pipe'] },
+      );
+      let screen = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        screen += d;
+        if (screen.endsWith('Type: ')) child.stdin.write('visible-when-echoed\r');
+      });
+      const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+      expect(code).toBe(0);
+      // A plain read in the terminal's default (cooked) mode: the line discipline echoes what is typed.
+      expect(screen).toContain('visible-when-echoed');
+    },
+    SPAWN_WAIT_MS,
+  );
+
+  it(
+    'a phrase, a passphrase and passwords typed at the prompts are not echoed, and are used',
+    async () => {
+      const imported = await runInPty(
+        ['wallet', 'import', '--name', 'typed', '--passphrase'],
+        [
+          [/Recovery phrase: $/, RARE],
+          [/[Pp]assphrase: $/, RARE_PASSPHRASE],
+          [/[Pp]assphrase: $/, RARE_PASSPHRASE],
+          [/New wallet password: $/, PASSWORD],
+          [/Repeat the new wallet password: $/, PASSWORD],
+        ],
+      );
+      expect(imported.code, imported.out).toBe(0);
+      // The prompts were shown and answered…
+      expect(imported.out).toMatch(/Recovery phrase: \r?\n/);
+      expect(imported.out).toContain("Imported wallet 'typed'");
+      // …and nothing typed came back on the screen.
+      for (const typed of [...RARE.split(' '), RARE_PASSPHRASE, PASSWORD])
+        expect(imported.out.toLowerCase(), typed).not.toContain(typed.toLowerCase());
+      // The typed answers were used: the accounts are those of this phrase with this passphrase.
+      const expected = deriveEvmAccount(mnemonicToSeed(RARE, { passphrase: RARE_PASSPHRASE }), 0).address;
+      const typed = JSON.parse((await run(['wallet', 'address', '--name', 'typed', '--json'])).out) as {
+        addresses: { chain: string; address: string }[];
+      };
+      expect(typed.addresses.find((a) => a.chain === 'evm')?.address).toBe(expected);
+
+      const signed = await runInPty(
+        ['wallet', 'sign-message', 'typed at a terminal', '--name', 'typed'],
+        [[/Password of wallet 'typed': $/, PASSWORD]],
+      );
+      expect(signed.code, signed.out).toBe(0);
+      expect(signed.out).not.toContain(PASSWORD);
+      const signature = /0x[0-9a-f]{130}/.exec(signed.out)?.[0] as Hex;
+      expect(verifyMessageSignature(expected, 'typed at a terminal', signature)).toBe(true);
+    },
+    2 * SPAWN_WAIT_MS,
+  );
 });
 
 describe('no secret in any output', () => {
