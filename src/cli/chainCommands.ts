@@ -59,8 +59,7 @@ export function createChainCommands(deps: ChainCommandDeps): Command[] {
   const index: Command = {
     name: 'index',
     summary: 'Index an EVM chain into storage (historical sync, then optionally follow the head)',
-    usage:
-      'sextant index [--chain 1] [--from-block N] [--to-block N] [--batch-blocks N] [--follow] [--json]',
+    usage: 'sextant index [--chain 1] [--from-block N] [--to-block N] [--batch-blocks N] [--follow] [--json]',
     options: {
       chain: { type: 'string', description: 'Chain id from CHAINS (required when several are configured)' },
       'from-block': {

@@ -21,7 +21,6 @@ import {
   validateCreateKeyInput,
 } from '../keys/index.js';
 import {
-  barsToColumns,
   baseQuote,
   createCcxtSource,
   fillGaps,
@@ -34,7 +33,6 @@ import {
   isInterval,
   iso,
   parseTimestamp,
-  writeBars,
 } from '../market/index.js';
 import { createMarketResolver, openServices, type Services } from '../services/index.js';
 import { createAgentCommands } from './agentCommands.js';
