@@ -25,6 +25,7 @@ export {
   type ChainIndexerOptions,
   createChainIndexer,
   DeepReorgError,
+  readAhead,
   type SyncResult,
 } from './indexer/chainIndexer.js';
 export type { IndexerBlock, IndexerRpc, IndexerTx, LogChunk } from './indexer/types.js';
@@ -34,10 +35,13 @@ export {
   type ChainBatch,
   type ChainStore,
   type Checkpoint,
+  CheckpointConflictError,
   type ContractCreation,
   createChainStore,
+  LeaseLostError,
   type NativeTransfer,
   type TokenMeta,
+  type WriteFence,
 } from './store/chainStore.js';
 export {
   CHAIN_WHALE_TOPIC,

@@ -1,4 +1,4 @@
-import { createChainStore, createConfiguredIndexer, whaleDepsOf } from '../chain/index.js';
+import { type ChainIndexer, createChainStore, createConfiguredIndexer, whaleDepsOf } from '../chain/index.js';
 import { createIndexerRpc } from '../chain/rpcAdapter.js';
 import { readLockHolder } from '../db/index.js';
 import type { Config, SettingKey } from '../internal/config.js';
@@ -22,6 +22,8 @@ const CHAIN_SETTINGS: readonly SettingKey[] = [
 ];
 
 const DEFAULT_BATCH_BLOCKS = 2000;
+// How often a standing-by `sextant index` asks for the chain's lease again.
+const LEASE_POLL_MS = 2_000;
 
 function chainOf(ctx: RunContext, deps: ChainCommandDeps, config: Config) {
   if (config.chainList.length === 0)
@@ -104,6 +106,7 @@ export function createChainCommands(deps: ChainCommandDeps): Command[] {
       const services = await openServices(config, { command: 'index', logger });
       const rpc = createIndexerRpc(chain, logger);
       const isTty = !ctx.json && process.stderr.isTTY === true;
+      let indexer: ChainIndexer | undefined;
       const started = performance.now();
       let logs = 0;
       let blocksSeen = 0n;
@@ -120,7 +123,7 @@ export function createChainCommands(deps: ChainCommandDeps): Command[] {
           throw deps.usageError(`the RPC endpoint serves chain ${remoteId}, not ${chain.id}: check CHAINS`);
         const store = createChainStore(services.db);
         // Whale transfers go on the bus: with REDIS_URL, running servers stream them and send webhooks.
-        const indexer = createConfiguredIndexer({
+        indexer = createConfiguredIndexer({
           chain,
           db: services.db,
           bus: services.common.bus,
@@ -157,9 +160,21 @@ export function createChainCommands(deps: ChainCommandDeps): Command[] {
           },
         });
         const target = toBlockArg ?? (await rpc.blockNumber());
+        let waiting = false;
         for (;;) {
           if (stop) break;
           const r = await indexer.syncOnce();
+          if (r !== null && 'standby' in r) {
+            // One indexer per chain: a server (or another `sextant index`) holds the chain's lease.
+            if (!waiting)
+              ctx.io.err(
+                `chain ${chain.id} is being indexed by ${r.standby}: waiting for its lease (Ctrl-C to stop)\n`,
+              );
+            waiting = true;
+            await new Promise((res) => setTimeout(res, LEASE_POLL_MS));
+            continue;
+          }
+          waiting = false;
           const cp = await store.checkpoint(chain.id);
           if (!ctx.values.follow && cp && cp.block >= target) break;
           if (r === null) {
@@ -185,6 +200,8 @@ export function createChainCommands(deps: ChainCommandDeps): Command[] {
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        // Hand the chain over at once (a server standing by need not wait for the lease to lapse).
+        await indexer?.release().catch(() => {});
         await services.close();
       }
     },

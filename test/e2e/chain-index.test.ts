@@ -61,8 +61,17 @@ describe.runIf(available.ok)('indexer on anvil', () => {
     });
   async function syncAll(db: Db, startBlock = 0n) {
     const ix = indexer(db, startBlock);
-    for (let i = 0; i < 10_000; i++) if ((await ix.syncOnce()) === null) return;
-    throw new Error('did not converge');
+    try {
+      for (let i = 0; i < 10_000; i++) {
+        const r = await ix.syncOnce();
+        if (r === null) return;
+        if ('standby' in r) throw new Error(`the lease is held by ${r.standby}`);
+      }
+      throw new Error('did not converge');
+    } finally {
+      // The next indexer on this database takes the lease at once.
+      await ix.release();
+    }
   }
   // A fresh index of the chain as it is now, per head hash: tests that end on the same chain share it.
   const freshDumps = new Map<string, ReturnType<typeof dump>>();

@@ -5,7 +5,8 @@ import type { Db } from '../../db/index.js';
 import { createLogger } from '../../internal/logger.js';
 import { openServices, type Services } from '../../services/index.js';
 import { createChainStore } from '../store/chainStore.js';
-import { createChainIndexer } from './chainIndexer.js';
+import { createChainIndexer, readAhead } from './chainIndexer.js';
+import type { IndexerRpc } from './types.js';
 
 async function dump(db: Db): Promise<Record<string, unknown[]>> {
   const q = (sql: string) => db.query(sql);
@@ -129,4 +130,190 @@ describe('chain indexer on a simulated chain (reorgs, restarts)', () => {
     expect(await ix.syncOnce()).toBeNull();
     expect(await dump(db)).toEqual(before);
   }, 60_000);
+});
+
+describe('one indexer per chain: the lease, and fenced writes', () => {
+  const envs: TestEnv[] = [];
+  const opened: Services[] = [];
+  const logger = createLogger({ level: 'silent' });
+  afterAll(async () => {
+    for (const s of opened) await s.close();
+    for (const e of envs) await e.cleanup();
+  });
+  // PostgreSQL when DATABASE_URL is set (real concurrent transactions), PGlite otherwise.
+  async function freshDb(): Promise<Db> {
+    const env = testEnv();
+    envs.push(env);
+    const s = await openServices(env.config, { logger, command: 'test' });
+    opened.push(s);
+    return s.db;
+  }
+  const LEASE = 60_000;
+  let clock = 1_700_000_000_000;
+
+  /** An indexer named `holder`, counting the batches it committed; `gate` pauses its next getLogs. */
+  function named(db: Db, chain: FakeChain, holder: string) {
+    const state = { batches: 0, gate: null as Promise<void> | null, paused: null as (() => void) | null };
+    const rpc: IndexerRpc = {
+      blockNumber: () => chain.blockNumber(),
+      getBlock: (n) => chain.getBlock(n),
+      createdContract: () => chain.createdContract(),
+      call: () => chain.call(),
+      async *getLogs(r) {
+        if (state.gate) {
+          state.paused?.();
+          await state.gate;
+          state.gate = null;
+        }
+        yield* chain.getLogs(r);
+      },
+    };
+    const ix = createChainIndexer({
+      chainId: 1337,
+      rpc,
+      store: createChainStore(db),
+      logger,
+      finality: 5,
+      startBlock: 1n,
+      fullBlocks: false,
+      maxBatchBlocks: 10,
+      leaseMs: LEASE,
+      holder,
+      now: () => clock,
+      onProgress: () => {
+        state.batches++;
+      },
+    });
+    /** Pause this indexer inside its next step, after it took the lease and read the checkpoint. */
+    const pauseNextStep = () => {
+      let release!: () => void;
+      state.gate = new Promise<void>((r) => {
+        release = r;
+      });
+      const reached = new Promise<void>((r) => {
+        state.paused = r;
+      });
+      return { reached, release };
+    };
+    return { ix, state, pauseNextStep };
+  }
+  const checkpointOf = async (db: Db) => (await createChainStore(db).checkpoint(1337))?.block ?? null;
+
+  it('two indexers on one database: only the lease holder writes; a takeover fences the old one out', async () => {
+    const chain = new FakeChain('lease');
+    for (let n = 1; n <= 60; n++) chain.push(0, transfersFor(n, 5));
+    const db = await freshDb();
+    const a = named(db, chain, 'host-a:1:a');
+    const b = named(db, chain, 'host-b:2:b');
+
+    // Both run at once: A gets the lease, B stands by the whole time and writes nothing.
+    const results: { a: unknown[]; b: unknown[] } = { a: [], b: [] };
+    const loop = async (x: typeof a, out: unknown[]) => {
+      for (let i = 0; i < 20; i++) {
+        const r = await x.ix.syncOnce();
+        out.push(r);
+        if (r === null) return;
+        await new Promise((res) => setImmediate(res));
+      }
+    };
+    await Promise.all([loop(a, results.a), loop(b, results.b)]);
+    const first = results.a.some((r) => r === null) ? a : b;
+    const second = first === a ? b : a;
+    expect(first.state.batches).toBeGreaterThan(0);
+    expect(second.state.batches).toBe(0);
+    expect((first === a ? results.b : results.a).every((r) => r !== null && 'standby' in (r as object))).toBe(
+      true,
+    );
+    expect(await checkpointOf(db)).toBe(60n);
+
+    // The holder stalls mid-step (after taking the lease and reading the checkpoint) for longer
+    // than the lease: the other takes the chain over and moves on.
+    for (let n = 61; n <= 80; n++) chain.push(0, transfersFor(n, 5));
+    const stall = first.pauseNextStep();
+    const stalled = first.ix.syncOnce();
+    await stall.reached;
+    clock += LEASE + 1;
+    expect(await second.ix.syncOnce()).toMatchObject({ from: 61n, to: 70n });
+    expect(second.state.batches).toBeGreaterThan(0);
+    const before = first.state.batches;
+    // The stalled step resumes: its write is refused whole (lease fence), nothing of it lands.
+    stall.release();
+    expect(await stalled).toEqual({ standby: second.ix.holder });
+    expect(first.state.batches).toBe(before);
+    expect(await checkpointOf(db)).toBe(70n);
+    // From now on it stands by.
+    expect(await first.ix.syncOnce()).toEqual({ standby: second.ix.holder });
+    for (let i = 0; i < 20 && (await second.ix.syncOnce()) !== null; i++);
+    expect(await checkpointOf(db)).toBe(80n);
+
+    // And the database is what one indexer alone makes of the chain.
+    const fresh = await freshDb();
+    const alone = named(fresh, chain, 'alone');
+    for (let i = 0; i < 50 && (await alone.ix.syncOnce()) !== null; i++);
+    expect(await dump(db)).toEqual(await dump(fresh));
+  }, 60_000);
+
+  it('the checkpoint compare-and-set refuses a writer that continues from a stale checkpoint', async () => {
+    // Two processes misconfigured with the same holder name both "hold" the lease.
+    const chain = new FakeChain('cas');
+    for (let n = 1; n <= 30; n++) chain.push(0, transfersFor(n, 6));
+    const db = await freshDb();
+    const x = named(db, chain, 'same');
+    const y = named(db, chain, 'same');
+    for (let i = 0; i < 10 && (await x.ix.syncOnce()) !== null; i++);
+    for (let n = 31; n <= 40; n++) chain.push(0, transfersFor(n, 6));
+    const stall = y.pauseNextStep();
+    const stalled = y.ix.syncOnce();
+    await stall.reached; // y read checkpoint 30
+    expect(await x.ix.syncOnce()).toMatchObject({ from: 31n, to: 40n }); // x moves it to 40
+    stall.release();
+    expect(await stalled).toMatchObject({ standby: 'same' });
+    expect(y.state.batches).toBe(0);
+    expect(await checkpointOf(db)).toBe(40n);
+    const fresh = await freshDb();
+    const alone = named(fresh, chain, 'alone');
+    for (let i = 0; i < 50 && (await alone.ix.syncOnce()) !== null; i++);
+    expect(await dump(db)).toEqual(await dump(fresh));
+  }, 60_000);
+});
+
+describe('readAhead', () => {
+  it('yields every item in order, asking for the next one before the caller is done with this one', async () => {
+    const asked: number[] = [];
+    let closed = false;
+    async function* source() {
+      try {
+        for (let i = 0; i < 5; i++) {
+          asked.push(i);
+          yield i;
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    const seen: [number, number[]][] = [];
+    for await (const x of readAhead(source())) seen.push([x, [...asked]]);
+    expect(seen.map(([x]) => x)).toEqual([0, 1, 2, 3, 4]);
+    // While the caller holds item 0, item 1 is already being fetched.
+    expect(seen[0]![1]).toEqual([0, 1]);
+    expect(closed).toBe(true);
+
+    // Leaving early closes the source; a failing prefetch is not an unhandled rejection.
+    closed = false;
+    async function* failing() {
+      try {
+        yield 1;
+        throw new Error('node went away');
+      } finally {
+        closed = true;
+      }
+    }
+    for await (const x of readAhead(failing())) if (x === 1) break;
+    expect(closed).toBe(true);
+    await expect(
+      (async () => {
+        for await (const _ of readAhead(failing()));
+      })(),
+    ).rejects.toThrow('node went away');
+  });
 });

@@ -2,14 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from '../../internal/logger.js';
 import { decodeLogs, INDEXED_TOPICS } from '../derive/decodeLogs.js';
-import type {
-  AllowanceRead,
-  BlockRow,
-  ChainBatch,
-  ChainStore,
-  ContractCreation,
-  NativeTransfer,
-  TokenMeta,
+import {
+  type AllowanceRead,
+  type BlockRow,
+  type ChainBatch,
+  type ChainStore,
+  type Checkpoint,
+  CheckpointConflictError,
+  type ContractCreation,
+  LeaseLostError,
+  type NativeTransfer,
+  type TokenMeta,
 } from '../store/chainStore.js';
 import { readAllowance, tokenMetadata } from './tokenCalls.js';
 import type { IndexerBlock, IndexerRpc } from './types.js';
@@ -44,21 +47,36 @@ export type ChainIndexerOptions = {
   onCommit?: (batch: ChainBatch, head: bigint) => Promise<void>;
   /** Called after a reorg was rolled back to `ancestor` (removals of what was pushed). */
   onRollback?: (ancestor: bigint) => void;
+  /** How long the chain's lease lasts without a write renewing it (default 30 s). */
+  leaseMs?: number;
+  /** This indexer's name as lease holder (default `host:pid:random`; a dead local pid's lease is taken over). */
+  holder?: string;
   /** Called after each committed batch (progress bars, tests). */
   onProgress?: (p: { chainId: number; block: bigint; head: bigint; logs: number; blocks: number }) => void;
 };
 
-export type SyncResult = { from: bigint; to: bigint; head: bigint; logs: number } | { reorg: bigint } | null;
+export type SyncResult =
+  | { from: bigint; to: bigint; head: bigint; logs: number }
+  | { reorg: bigint }
+  /** Another process holds the chain's lease (or took it during this step): nothing was written. */
+  | { standby: string }
+  | null;
 
 export type ChainIndexer = {
   /**
-   * One step: roll back a reorg if the chain no longer has our checkpoint block, else index the
-   * next range up to the head (committed per log chunk). Null when caught up.
+   * One step: take or renew the chain's lease (standby if another process holds it), then roll
+   * back a reorg if the chain no longer has our checkpoint block, else index the next range up to
+   * the head (committed per log chunk, each write fenced by the lease). Null when caught up.
    */
   syncOnce(): Promise<SyncResult>;
   /** Sync until caught up, then follow the head until `stop()`; holds the chain's lease. */
   run(): Promise<void>;
+  /** Stop `run()` and give the lease up. */
   stop(): Promise<void>;
+  /** Give the lease up now (after `syncOnce` steps), so another process can take over at once. */
+  release(): Promise<void>;
+  /** This indexer's lease holder name. */
+  readonly holder: string;
 };
 
 /** Thrown (and logged as an error) when a reorg is deeper than the chain's finality depth. */
@@ -80,6 +98,49 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
 
 const LEASE_MS = 30_000;
 
+/** Whether a lease holder named `host:pid:…` is a process of this host that no longer runs. */
+function deadLocalHolder(holder: string): boolean {
+  const [host, pidText] = holder.split(':');
+  const pid = Number(pidText);
+  if (host !== hostname() || !Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    // EPERM: it runs, as another user.
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Iterate `source` one item ahead: the next item is being fetched while the caller works on this
+ * one. Leaving the loop early waits for the fetch in flight (its error, if any, is dropped) and
+ * closes the source.
+ */
+export async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  let next = it.next();
+  let done = false;
+  try {
+    for (;;) {
+      const r = await next;
+      if (r.done) {
+        done = true;
+        return;
+      }
+      next = it.next();
+      // Awaited on the next turn of the loop; if the caller stops first, dropped below.
+      next.catch(() => {});
+      yield r.value;
+    }
+  } finally {
+    if (!done) {
+      await next.catch(() => {});
+      await it.return?.();
+    }
+  }
+}
+
 /**
  * The EVM indexer of one chain. Historical and realtime sync are the same loop: logs over
  * adaptive ranges, the block headers they need (every header in the unfinalized tail, to check
@@ -95,7 +156,9 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
   const maxBatch = BigInt(o.maxBatchBlocks ?? 2000);
   const concurrency = o.concurrency ?? 8;
   const finality = BigInt(o.finality);
-  const me = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const me = o.holder ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const leaseMs = o.leaseMs ?? LEASE_MS;
+  const fence = (previous: Checkpoint | null) => ({ holder: me, leaseMs, previous });
   const log = o.logger.child({ chainId });
   let stopping = false;
   let running: Promise<void> | null = null;
@@ -132,7 +195,7 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
       );
     else
       log.warn({ ancestor: ancestor.toString(), depth: depth.toString() }, 'chain reorganized: rolling back');
-    await store.rollback(chainId, ancestor, now());
+    await store.rollback(chainId, ancestor, now(), fence(null));
     try {
       o.onRollback?.(ancestor);
     } catch (err) {
@@ -150,12 +213,45 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
     return new Map(blocks.map((b) => [b.number, b]));
   }
 
+  /** Take or renew the lease; the holder's name when another live process has it. */
+  async function acquire(): Promise<string | null> {
+    const t = now();
+    if (await store.lease(chainId, me, t, leaseMs)) return null;
+    const other = await store.leaseHolder(chainId);
+    // A SIGKILLed process on this host: no need to wait for its lease to expire.
+    if (
+      other &&
+      deadLocalHolder(other.holder) &&
+      (await store.takeLease(chainId, other.holder, me, t, leaseMs))
+    ) {
+      log.info({ previous: other.holder }, 'took over the lease of a process that is gone');
+      return null;
+    }
+    return other?.holder ?? 'unknown';
+  }
+
   async function syncOnce(): Promise<SyncResult> {
+    const holder = await acquire();
+    if (holder !== null) return { standby: holder };
+    try {
+      return await step();
+    } catch (err) {
+      if (!(err instanceof LeaseLostError || err instanceof CheckpointConflictError)) throw err;
+      // Another process took the chain over mid-step: this step's write was refused whole.
+      log.warn({ err: err.message }, 'lost the chain to another indexer: standing by');
+      return { standby: (await store.leaseHolder(chainId))?.holder ?? 'unknown' };
+    }
+  }
+
+  async function step(): Promise<SyncResult> {
     const head = await rpc.blockNumber();
     if (head < lastHead)
       log.warn({ head: head.toString(), previous: lastHead.toString() }, 'node head went backwards');
     lastHead = head;
-    const cp = (await store.checkpoint(chainId)) ?? { block: o.startBlock - 1n, hash: null };
+    const stored = await store.checkpoint(chainId);
+    const cp = stored ?? { block: o.startBlock - 1n, hash: null };
+    // What the checkpoint is before each batch's compare-and-set.
+    let expected: Checkpoint | null = stored;
     if (cp.hash !== null) {
       const b = await rpc.getBlock(cp.block, false);
       if (!b || b.hash !== cp.hash) {
@@ -168,11 +264,10 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
     const unfinalizedFrom = head - finality + 1n;
     let prev: { number: bigint; hash: string | null } = { number: cp.block, hash: cp.hash };
     let logsSeen = 0;
-    for await (const chunk of rpc.getLogs({
-      fromBlock: cp.block + 1n,
-      toBlock: to,
-      topics: INDEXED_TOPICS,
-    })) {
+    // One chunk ahead: the node serves the next range while this one is written.
+    for await (const chunk of readAhead(
+      rpc.getLogs({ fromBlock: cp.block + 1n, toBlock: to, topics: INDEXED_TOPICS }),
+    )) {
       if (stopping) break;
       // The headers this chunk needs: blocks with logs, the chunk's last block, and every block of
       // the unfinalized tail (to check parent hashes) or of the chunk (full-block mode).
@@ -211,7 +306,8 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
         tokens: await newTokens(decoded),
         checkpoint: { block: chunk.toBlock, hash: blocks.get(chunk.toBlock)!.hash },
       };
-      await store.apply(chainId, batch, now());
+      await store.apply(chainId, batch, now(), fence(expected));
+      expected = batch.checkpoint;
       if (o.onCommit) await o.onCommit(batch, head).catch((err) => log.warn({ err }, 'commit hook failed'));
       logsSeen += chunk.logs.length;
       o.onProgress?.({
@@ -347,14 +443,18 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
     syncOnce,
     async run() {
       running = (async () => {
+        let standingBy = false;
         while (!stopping) {
-          if (!(await store.lease(chainId, me, now(), LEASE_MS))) {
-            log.info('another process indexes this chain: standing by');
-            await new Promise((r) => setTimeout(r, LEASE_MS / 3));
-            continue;
-          }
           try {
             const r = await syncOnce();
+            if (r !== null && 'standby' in r) {
+              if (!standingBy)
+                log.info({ holder: r.standby }, 'another process indexes this chain: standing by');
+              standingBy = true;
+              await new Promise((res) => setTimeout(res, leaseMs / 3));
+              continue;
+            }
+            standingBy = false;
             if (r === null) await new Promise((res) => setTimeout(res, o.pollMs ?? 1000));
           } catch (err) {
             log.error({ err }, 'indexer step failed: retrying');
@@ -369,5 +469,9 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
       stopping = true;
       await running;
     },
+    async release() {
+      await store.release(chainId, me);
+    },
+    holder: me,
   };
 }
