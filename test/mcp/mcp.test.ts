@@ -429,14 +429,14 @@ describe('MCP server over Streamable HTTP and stdio', () => {
       await stdio.connect(
         new StdioClientTransport({
           command: process.execPath,
-          args: ['bin/sextant.js', 'mcp', '--tools', 'market,get_prices'],
+          args: ['bin/sextant.js', 'mcp', '--tools', 'default,get_prices'],
           cwd: ROOT,
           env: childEnv(vars) as Record<string, string>,
           stderr: 'pipe',
         }),
       );
       const { tools } = await stdio.listTools();
-      expect(tools.map((t) => t.name)).toEqual([...TOOL_PRESETS.market, 'get_prices']);
+      expect(tools.map((t) => t.name)).toEqual([...TOOL_PRESETS.default, 'get_prices']);
       const snap = parse(
         (await stdio.callTool({ name: 'market_snapshot', arguments: {} })) as CallToolResult,
       );
@@ -444,6 +444,17 @@ describe('MCP server over Streamable HTTP and stdio', () => {
       expect(snap.regime.error.code).toBe('NO_MARKET_DATA');
       const invalid = (await stdio.callTool({ name: 'get_prices', arguments: { ids: 7 } })) as CallToolResult;
       expect(invalid.isError).toBe(true);
+      // Every default tool over stdio too: data, a "no data" section or a 4xx tool error, never a crash.
+      for (const [name, { valid, invalid: bad }] of Object.entries(CALLS)) {
+        for (const [args, mustFail] of [
+          [valid, false],
+          [bad, true],
+        ] as const) {
+          const r = (await stdio.callTool({ name, arguments: args })) as CallToolResult;
+          if (mustFail) expect(r.isError, `${name}: ${textOf(r)}`).toBe(true);
+          if (r.isError) expect(parse(r).error.status, `${name}: ${textOf(r)}`).toBeLessThan(500);
+        }
+      }
       await stdio.close();
 
       const bridged = new Client({ name: 'bridge-test', version: '1.0.0' });
