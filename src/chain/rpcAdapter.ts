@@ -4,6 +4,7 @@ import type { Logger } from '../internal/logger.js';
 import type { IndexerBlock, IndexerRpc, LogChunk } from './indexer/types.js';
 import {
   type ChainRpc,
+  type ChainRpcOptions,
   createChainRpc,
   getLogsAdaptive,
   type RpcBlock,
@@ -54,13 +55,19 @@ function toIndexerBlock(b: RpcBlock<Hex> | RpcBlock<RpcTransaction>, full: boole
  * backoff, batching, per-URL rate limits, failover, validated answers, redacted URLs):
  * `eth_getLogs` in adaptive ranges that remember their span between calls.
  */
-export function createIndexerRpc(chain: ChainConfig, logger: Logger): ChainRpcHandle {
+export function createIndexerRpc(
+  chain: ChainConfig,
+  logger: Logger,
+  /** Transport settings (tests: short timeouts). */
+  rpcOptions: Partial<Pick<ChainRpcOptions, 'timeoutMs' | 'maxRetries' | 'batch'>> = {},
+): ChainRpcHandle {
   const log = logger.child({ chainId: chain.id });
   const rpc = createChainRpc({
     chainId: chain.id,
     urls: chain.rpc.filter((u) => /^https?:\/\//.test(u)),
     requestsPerSecond: chain.requestsPerSecond,
     logger: { warn: (o, m) => log.warn(o, m), debug: (o, m) => log.debug(o, m) },
+    ...rpcOptions,
   });
   const logState = { span: INITIAL_LOG_SPAN };
 
