@@ -5,9 +5,8 @@ import type { ChainConfig } from '../internal/config.js';
 import type { Logger } from '../internal/logger.js';
 import type { MarketService } from '../market/service.js';
 import { type ChainIndexer, type ChainIndexerOptions, createChainIndexer } from './indexer/chainIndexer.js';
-import type { IndexerRpc } from './indexer/types.js';
 import type { PriceBar, WhaleDeps } from './insights/whales.js';
-import { createIndexerRpc } from './rpcAdapter.js';
+import { type ChainRpcHandle, createIndexerRpc } from './rpcAdapter.js';
 import { createChainStore } from './store/chainStore.js';
 import { createWhalePublisher } from './whalePublisher.js';
 
@@ -55,7 +54,7 @@ export type ConfiguredIndexerOptions = {
   logger: Logger;
   whaleDeps: WhaleDeps;
   /** The chain's RPC (default: a new one over its configured URLs). */
-  rpc?: IndexerRpc;
+  rpc?: ChainRpcHandle;
   /** Overrides (first block, batch size, progress, poll interval). */
   overrides?: Partial<Omit<ChainIndexerOptions, 'chainId' | 'rpc' | 'store' | 'logger'>>;
 };
@@ -75,9 +74,12 @@ export function createConfiguredIndexer(o: ConfiguredIndexerOptions): ChainIndex
     finality: chain.finality,
     logger: o.logger,
   });
+  const rpc = o.rpc ?? createIndexerRpc(chain, o.logger);
   return createChainIndexer({
     chainId: chain.id,
-    rpc: o.rpc ?? createIndexerRpc(chain, o.logger),
+    rpc,
+    // ws:// URLs in CHAINS: new heads wake the indexer at once (polling stays the fallback).
+    newHeads: () => rpc.heads(),
     store: createChainStore(o.db),
     logger: o.logger,
     finality: chain.finality,

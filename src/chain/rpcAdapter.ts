@@ -8,7 +8,9 @@ import {
   createChainRpc,
   getLogsAdaptive,
   type RpcBlock,
+  type NewHeadSource,
   type RpcTransaction,
+  watchNewHeads,
 } from './rpc/index.js';
 
 /** The host of an RPC URL, for logs and errors (URLs may carry API keys in path or query). */
@@ -25,6 +27,13 @@ export type ChainRpcHandle = IndexerRpc & {
   chainId(): Promise<number>;
   /** The full client (fee history, raw requests). */
   rpc: ChainRpc;
+  /**
+   * New-head notifications over the chain's ws:// / wss:// URLs, opened on first call and kept;
+   * null when the chain lists none (the indexer then only polls).
+   */
+  heads(): NewHeadSource | null;
+  /** Close the new-heads socket, if one was opened. */
+  close(): void;
 };
 
 const INITIAL_LOG_SPAN = 2_000n;
@@ -64,15 +73,26 @@ export function createIndexerRpc(
   const log = logger.child({ chainId: chain.id });
   const rpc = createChainRpc({
     chainId: chain.id,
+    // Requests go over HTTP; WebSocket URLs only carry new-head notifications (config guarantees an http one).
     urls: chain.rpc.filter((u) => /^https?:\/\//.test(u)),
     requestsPerSecond: chain.requestsPerSecond,
     logger: { warn: (o, m) => log.warn(o, m), debug: (o, m) => log.debug(o, m) },
     ...rpcOptions,
   });
   const logState = { span: INITIAL_LOG_SPAN };
+  const wsUrls = chain.rpc.filter((u) => /^wss?:\/\//.test(u));
+  let heads: NewHeadSource | null = null;
 
   return {
     rpc,
+    heads() {
+      if (heads === null && wsUrls.length > 0)
+        heads = watchNewHeads(wsUrls, { warn: (o, m) => log.warn(o, m), debug: (o, m) => log.debug(o, m) });
+      return heads;
+    },
+    close() {
+      heads?.close();
+    },
     chainId: () => rpc.chainIdOf(),
     blockNumber: () => rpc.blockNumber(),
     async getBlock(number, withTransactions) {

@@ -24,6 +24,8 @@ const CHAIN_SETTINGS: readonly SettingKey[] = [
 const DEFAULT_BATCH_BLOCKS = 2000;
 // How often a standing-by `sextant index` asks for the chain's lease again.
 const LEASE_POLL_MS = 2_000;
+// How often `sextant index --follow` asks for the head once caught up (without a ws:// URL).
+const FOLLOW_POLL_MS = 1_000;
 
 function chainOf(ctx: RunContext, deps: ChainCommandDeps, config: Config) {
   if (config.chainList.length === 0)
@@ -179,7 +181,9 @@ export function createChainCommands(deps: ChainCommandDeps): Command[] {
           if (!ctx.values.follow && cp && cp.block >= target) break;
           if (r === null) {
             if (!ctx.values.follow) break;
-            await new Promise((res) => setTimeout(res, 1000));
+            // Following: the next head (ws:// URLs notify it), else poll.
+            const heads = rpc.heads();
+            await (heads ? heads.wait(FOLLOW_POLL_MS) : new Promise((res) => setTimeout(res, FOLLOW_POLL_MS)));
           }
         }
         if (isTty) process.stderr.write('\n');
@@ -202,6 +206,7 @@ export function createChainCommands(deps: ChainCommandDeps): Command[] {
         process.off('SIGTERM', onSignal);
         // Hand the chain over at once (a server standing by need not wait for the lease to lapse).
         await indexer?.release().catch(() => {});
+        rpc.close();
         await services.close();
       }
     },

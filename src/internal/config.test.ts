@@ -134,6 +134,7 @@ describe('CHAINS', () => {
     ['[{"id":1,"rpc":["https://a.example"],"finality":-1}]', /finality/],
     ['[{"id":1,"rpc":["https://a.example"],"extra":true}]', /entry 1/],
     ['[oops', /not valid JSON/],
+    ['1=wss://a.example/v2/KEY', /only WebSocket URLs: add an http\(s\) URL/],
   ])('refuses %s with a message naming CHAINS and never the URL', (value, message) => {
     try {
       loadConfig({ env: { CHAINS: value } });

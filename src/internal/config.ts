@@ -465,6 +465,11 @@ export function parseChains(raw: string): ChainConfig[] {
       throw new Error(`entry ${i + 1}: ${first ? `${first.path || '(entry)'} ${first.message}` : 'invalid'}`);
     }
     if (seen.has(item.id)) throw new Error(`chain ${item.id} is listed twice`);
+    // Requests go over HTTP; WebSocket URLs only carry new-head notifications.
+    if (!item.rpc.some((u) => /^https?:\/\//.test(u)))
+      throw new Error(
+        `chain ${item.id}: rpc lists only WebSocket URLs: add an http(s) URL (ws:// and wss:// URLs are used next to it, for new-head notifications)`,
+      );
     seen.add(item.id);
     return {
       id: item.id,

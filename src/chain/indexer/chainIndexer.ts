@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from '../../internal/logger.js';
 import { decodeLogs, INDEXED_TOPICS } from '../derive/decodeLogs.js';
+import type { NewHeadSource } from '../rpc/index.js';
 import {
   type AllowanceRead,
   type BlockRow,
@@ -37,6 +38,11 @@ export type ChainIndexerOptions = {
   maxBatchBlocks?: number;
   /** Poll for new heads this often once caught up (default 1000 ms). */
   pollMs?: number;
+  /**
+   * New-head notifications that cut the poll short (`run()` opens them when first caught up and
+   * closes them when it stops); the poll remains the fallback.
+   */
+  newHeads?: () => NewHeadSource | null;
   /** Parallel block reads (default 8). */
   concurrency?: number;
   now?: () => number;
@@ -162,6 +168,15 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
   const log = o.logger.child({ chainId });
   let stopping = false;
   let running: Promise<void> | null = null;
+  let wakeStopped!: () => void;
+  const stopped = new Promise<void>((r) => {
+    wakeStopped = r;
+  });
+  const sleep = (ms: number) =>
+    new Promise<void>((r) => {
+      const t = setTimeout(r, ms);
+      void stopped.then(() => clearTimeout(t));
+    });
   let lastHead = -1n;
 
   async function findAncestor(from: bigint, head: bigint): Promise<bigint> {
@@ -444,6 +459,11 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
     async run() {
       running = (async () => {
         let standingBy = false;
+        let heads: NewHeadSource | null | undefined;
+        const idle = (ms: number) => {
+          heads ??= o.newHeads?.() ?? null;
+          return Promise.race([heads ? heads.wait(ms) : sleep(ms), stopped]);
+        };
         while (!stopping) {
           try {
             const r = await syncOnce();
@@ -451,22 +471,26 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
               if (!standingBy)
                 log.info({ holder: r.standby }, 'another process indexes this chain: standing by');
               standingBy = true;
-              await new Promise((res) => setTimeout(res, leaseMs / 3));
+              await Promise.race([sleep(leaseMs / 3), stopped]);
               continue;
             }
             standingBy = false;
-            if (r === null) await new Promise((res) => setTimeout(res, o.pollMs ?? 1000));
+            // Caught up: wait for the next head (notified, or polled).
+            if (r === null) await idle(o.pollMs ?? 1000);
           } catch (err) {
             log.error({ err }, 'indexer step failed: retrying');
-            await new Promise((res) => setTimeout(res, o.pollMs ?? 1000));
+            await Promise.race([sleep(o.pollMs ?? 1000), stopped]);
           }
         }
+        heads?.close();
         await store.release(chainId, me).catch(() => {});
       })();
       await running;
     },
     async stop() {
       stopping = true;
+      // Cut a poll or standby wait short.
+      wakeStopped();
       await running;
     },
     async release() {

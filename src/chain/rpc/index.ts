@@ -19,6 +19,7 @@ export {
 } from './getLogsAdaptive.js';
 export { RpcError, type RpcErrorKind } from './RpcError.js';
 export { redactRpcUrl } from './redactRpcUrl.js';
+export { type NewHeadSource, watchNewHeads } from './watchNewHeads.js';
 export type {
   BlockTag,
   ChainRpc,
