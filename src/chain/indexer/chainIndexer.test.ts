@@ -132,6 +132,58 @@ describe('chain indexer on a simulated chain (reorgs, restarts)', () => {
   }, 60_000);
 });
 
+describe('block headers kept', () => {
+  const envs: TestEnv[] = [];
+  const opened: Services[] = [];
+  const logger = createLogger({ level: 'silent' });
+  afterAll(async () => {
+    for (const s of opened) await s.close();
+    for (const e of envs) await e.cleanup();
+  });
+
+  it.each([
+    [true, 'every block'],
+    [false, 'blocks with data and the unfinalized tail'],
+  ])(
+    'fullBlocks %s: %s',
+    async (fullBlocks) => {
+      const chain = new FakeChain(`prune-${fullBlocks}`);
+      chain.chunk = 50n;
+      // 200 blocks, transfers in every tenth only.
+      for (let n = 1; n <= 200; n++) chain.push(0, n % 10 === 0 ? transfersFor(n, 7) : []);
+      const env = testEnv();
+      envs.push(env);
+      const s = await openServices(env.config, { logger, command: 'test' });
+      opened.push(s);
+      const ix = createChainIndexer({
+        chainId: 1337,
+        rpc: chain,
+        store: createChainStore(s.db),
+        logger,
+        finality: 5,
+        startBlock: 1n,
+        fullBlocks,
+        maxBatchBlocks: 40,
+      });
+      for (let i = 0; i < 100 && (await ix.syncOnce()) !== null; i++);
+      const rows = await s.db.query<{ number: string }>(
+        'select number::text from chain_blocks order by number',
+      );
+      const kept = rows.map((r) => Number(r.number)).sort((a, b) => a - b);
+      if (fullBlocks) expect(kept).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+      else {
+        // Headers below head − 2·finality − 64 survive only where they carry transfers.
+        const keepFrom = 200 - 2 * 5 - 64;
+        expect(kept.filter((n) => n < keepFrom)).toEqual(
+          Array.from({ length: 200 }, (_, i) => i + 1).filter((n) => n < keepFrom && n % 10 === 0),
+        );
+        expect(kept.filter((n) => n >= 200 - 5 + 1)).toEqual([196, 197, 198, 199, 200]);
+      }
+    },
+    60_000,
+  );
+});
+
 describe('one indexer per chain: the lease, and fenced writes', () => {
   const envs: TestEnv[] = [];
   const opened: Services[] = [];

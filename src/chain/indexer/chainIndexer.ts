@@ -333,8 +333,10 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
         blocks: numbers.length,
       });
     }
+    // Without full blocks only the unfinalized tail (and blocks that carry data) need headers;
+    // with them the block table is complete, as documented (gas, times of any block).
     const keepFrom = head - 2n * finality - 64n;
-    if (keepFrom > 0n) await store.pruneBlocks(chainId, keepFrom);
+    if (!o.fullBlocks && keepFrom > 0n) await store.pruneBlocks(chainId, keepFrom);
     return { from: cp.block + 1n, to, head, logs: logsSeen };
   }
 
