@@ -196,16 +196,20 @@ describe.runIf(available.ok)('whale transfers pushed live', () => {
     // Webhooks: the same three events, signed; the receiver de-duplicates on the id.
     await vi.waitFor(() => expect(received).toHaveLength(3), { timeout: 20_000, interval: 50 });
     const bodies = received.map((r) => JSON.parse(r.body) as Json);
-    expect(bodies.map((b) => [b.type, b.id, b.data.removed, b.data.usd])).toEqual([
-      ['chain.whale_transfer', pushed[0]!.id, false, 5000],
-      ['chain.whale_transfer', pushed[1]!.id, false, 2000],
-      ['chain.whale_transfer', removed.id, true, 2000],
-    ]);
+    // Deliveries go out in parallel: their order is not the events'.
+    const byId = (x: unknown[], y: unknown[]) => String(x[1]).localeCompare(String(y[1]));
+    expect(bodies.map((b) => [b.type, b.id, b.data.removed, b.data.usd]).sort(byId)).toEqual(
+      [
+        ['chain.whale_transfer', pushed[0]!.id, false, 5000],
+        ['chain.whale_transfer', pushed[1]!.id, false, 2000],
+        ['chain.whale_transfer', removed.id, true, 2000],
+      ].sort(byId),
+    );
     for (const r of received) {
       expect(r.headers['webhook-id']).toBe((JSON.parse(r.body) as Json).id);
       expect(verifyWebhook(secret, r.headers, r.body, Date.now() / 1000)).toBe(true);
     }
-    expect(bodies[1]!.data).toMatchObject({
+    expect(bodies.find((b) => b.id === pushed[1]!.id)!.data).toMatchObject({
       chainId: 1,
       blockHash: big.blockHash,
       txHash: big.transactionHash,
