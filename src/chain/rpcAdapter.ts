@@ -7,8 +7,8 @@ import {
   type ChainRpcOptions,
   createChainRpc,
   getLogsAdaptive,
-  type RpcBlock,
   type NewHeadSource,
+  type RpcBlock,
   type RpcTransaction,
   watchNewHeads,
 } from './rpc/index.js';

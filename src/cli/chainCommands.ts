@@ -183,7 +183,9 @@ export function createChainCommands(deps: ChainCommandDeps): Command[] {
             if (!ctx.values.follow) break;
             // Following: the next head (ws:// URLs notify it), else poll.
             const heads = rpc.heads();
-            await (heads ? heads.wait(FOLLOW_POLL_MS) : new Promise((res) => setTimeout(res, FOLLOW_POLL_MS)));
+            await (heads
+              ? heads.wait(FOLLOW_POLL_MS)
+              : new Promise((res) => setTimeout(res, FOLLOW_POLL_MS)));
           }
         }
         if (isTty) process.stderr.write('\n');

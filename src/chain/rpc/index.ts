@@ -19,7 +19,6 @@ export {
 } from './getLogsAdaptive.js';
 export { RpcError, type RpcErrorKind } from './RpcError.js';
 export { redactRpcUrl } from './redactRpcUrl.js';
-export { type NewHeadSource, watchNewHeads } from './watchNewHeads.js';
 export type {
   BlockTag,
   ChainRpc,
@@ -34,3 +33,4 @@ export type {
   RpcReceipt,
   RpcTransaction,
 } from './types.js';
+export { type NewHeadSource, watchNewHeads } from './watchNewHeads.js';
