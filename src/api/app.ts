@@ -17,7 +17,7 @@ import {
 } from '../internal/errors.js';
 import { createAccessLogWriter } from '../internal/logger.js';
 import { registerMcpRoutes } from '../mcp/http.js';
-import { type AuthInfo, OPERATIONS, type Operation, routePath } from '../operations/index.js';
+import { type AuthInfo, OPERATIONS, type Operation, RequestContext, routePath } from '../operations/index.js';
 import { createInputValidators, nonFiniteError, relaxDefaults } from '../operations/validation.js';
 import type { Services } from '../services/index.js';
 import { type Authenticator, type AuthResult, createAuthenticator } from './auth.js';
@@ -545,16 +545,7 @@ function registerOperation(
       if (op.successStatus !== undefined) reply.code(op.successStatus);
       return op.handler(
         { params: request.params, query: request.query, body: request.body },
-        {
-          services,
-          auth: request.auth!,
-          requestId: request.id,
-          // Created on first use only: most handlers never log.
-          get log() {
-            return services.common.logger.child({ reqId: request.id });
-          },
-          now: clock.now(),
-        },
+        new RequestContext(services, request.auth!, request.id, clock.now()),
       );
     },
   });

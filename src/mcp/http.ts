@@ -1,7 +1,7 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MethodNotAllowedError, NotAcceptableError, ValidationError } from '../internal/errors.js';
-import type { AuthPolicy } from '../operations/index.js';
+import { type AuthPolicy, RequestContext } from '../operations/index.js';
 import { createOperationInvoker } from '../operations/invoke.js';
 import type { Services } from '../services/index.js';
 import { loadDocs } from './docs.js';
@@ -60,15 +60,7 @@ export function registerMcpRoutes(app: FastifyInstance, deps: McpHttpDeps): void
       });
     const call: ToolCall = async (op, input) => {
       const { auth } = await deps.authenticate(request, op.auth);
-      return invoker.invoke(op, input, {
-        services,
-        auth,
-        requestId: request.id,
-        get log() {
-          return services.common.logger.child({ reqId: request.id });
-        },
-        now: now(),
-      });
+      return invoker.invoke(op, input, new RequestContext(services, auth, request.id, now()));
     };
     const server = createMcpServer({
       catalog,

@@ -37,6 +37,7 @@ export {
   type Operation,
   type OperationContext,
   type OperationDef,
+  RequestContext,
   routePath,
 } from './operation.js';
 

@@ -29,6 +29,26 @@ export type OperationContext = {
   now: number;
 };
 
+/**
+ * The context of one request. A class, not an object literal with a `get log()`: a per-request
+ * getter closure made V8 pretenure the literal into old space, where it kept each request's
+ * objects alive through young-generation GCs (about 1 KB promoted per request, 5x longer
+ * scavenges under load). The child logger is created on first use only: most handlers never log.
+ */
+export class RequestContext implements OperationContext {
+  #log: Logger | undefined;
+  constructor(
+    readonly services: Services,
+    readonly auth: AuthInfo,
+    readonly requestId: string,
+    readonly now: number,
+  ) {}
+  get log(): Logger {
+    this.#log ??= this.services.common.logger.child({ reqId: this.requestId });
+    return this.#log;
+  }
+}
+
 export type OperationInput<P extends TSchema, Q extends TSchema, B extends TSchema> = {
   params: Static<P>;
   query: Static<Q>;
