@@ -18,6 +18,7 @@
 //   node bench/chain/run.mjs --mode rpc --rpc-transfers 200000 --rounds 3 [--uniform]
 //   node bench/chain/run.mjs --mode write --transfers 1000000 --queries 2000
 //   node bench/chain/run.mjs --mode upsert     # balance upserts in key order vs arrival order
+//   --targets pglite|postgres|pglite,postgres   only these stores (default: PGlite, and PostgreSQL with DATABASE_URL)
 //
 // Targets: >= 20,000 ERC-20 transfers/s into PostgreSQL; p99 <= 50 ms for top holders and wallet
 // approvals on 1M transfers. The machine may be shared: compare the two columns of one run.
@@ -620,7 +621,9 @@ async function rpcMode(kinds) {
   }
 }
 
-const kinds = ['pglite', ...(process.env.DATABASE_URL ? ['postgres'] : [])];
+const kinds = ['pglite', ...(process.env.DATABASE_URL ? ['postgres'] : [])].filter(
+  (k) => !opt('targets', null) || opt('targets', '').split(',').includes(k),
+);
 console.log(
   `node ${process.version}; mode ${MODE}; targets ${kinds.join(', ')}${process.env.DATABASE_URL ? '' : ' (DATABASE_URL not set: PostgreSQL skipped)'}`,
 );

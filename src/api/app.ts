@@ -183,7 +183,9 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
     metrics.requestStarted();
     // 'close' fires however the exchange ends, including when the HTTP parser aborts mid-body
     // and no onResponse hook runs.
-    reply.raw.once('close', metrics.requestEnded);
+    // `on`, not `once`: the response emits 'close' once and is then dropped, and `once` would
+    // allocate a wrapper per request.
+    reply.raw.on('close', metrics.requestEnded);
     if (request.raw.httpVersionMajor === 1 && request.raw.httpVersionMinor >= 1 && !request.headers.host) {
       return done(new BadRequestError('HTTP/1.1 requests need a Host header'));
     }
