@@ -506,3 +506,22 @@ describe('validation errors', () => {
     for (const [fields, type] of bad) expect(() => decodeSignedTransaction(build(fields))).toThrow(type);
   });
 });
+
+describe('signDigest past the switch to the larger base-point table', () => {
+  it('gives the same RFC 6979 signatures as viem before and after it (300 digests)', async () => {
+    const { signDigest } = await import('./signDigest.js');
+    const { sign } = await import('viem/accounts');
+    const key = `0x${'46'.repeat(32)}` as Hex;
+    for (let i = 0; i < 300; i++) {
+      const digest = keccak256(toRlp([`0x${(i + 1).toString(16).padStart(2, '0')}` as Hex]));
+      const ours = signDigest(hexToBytes(digest), hexToBytes(key));
+      const theirs = await sign({ hash: digest, privateKey: key });
+      expect({ i, r: ours.r, s: ours.s, yParity: ours.yParity }).toEqual({
+        i,
+        r: theirs.r,
+        s: theirs.s,
+        yParity: theirs.yParity,
+      });
+    }
+  });
+});
