@@ -471,24 +471,43 @@ export async function registerStreams(
     };
   }
 
-  // ---- WebSocket.
-  await app.register(websocket, {
-    options: {
-      maxPayload: opts.maxMessageBytes,
-      perMessageDeflate: false,
-    },
-    // Socket errors (a peer vanishing, an oversized or malformed frame): `ws` has already closed
-    // or is closing the socket with the matching code; the connection's own listener cleans up.
-    errorHandler: (err) => {
-      logger.debug({ err: (err as Error).message }, 'stream socket error');
-    },
-    // Replaces the plugin's default (close with no code): 1001 to every WebSocket, and SSE
-    // responses ended too, as they would keep the HTTP server's close waiting.
-    preClose(done) {
-      closeAll();
-      this.websocketServer.close();
-      done();
-    },
+  // ---- WebSocket. The plugin and its one route live in their own scope: the plugin adds an
+  // onRequest and an onResponse hook to every route of the scope it is registered in, and the
+  // REST routes have no use for them (two hook calls per request).
+  let websocketServer: FastifyInstance['websocketServer'] | undefined;
+  await app.register(async (wsScope) => {
+    await wsScope.register(websocket, {
+      options: {
+        maxPayload: opts.maxMessageBytes,
+        perMessageDeflate: false,
+      },
+      // Socket errors (a peer vanishing, an oversized or malformed frame): `ws` has already closed
+      // or is closing the socket with the matching code; the connection's own listener cleans up.
+      errorHandler: (err) => {
+        logger.debug({ err: (err as Error).message }, 'stream socket error');
+      },
+      // Replaces the plugin's default (close with no code): 1001 to every WebSocket, and SSE
+      // responses ended too, as they would keep the HTTP server's close waiting.
+      preClose(done) {
+        closeAll();
+        this.websocketServer.close();
+        done();
+      },
+    });
+
+    websocketServer = wsScope.websocketServer;
+    wsScope.route({
+      method: 'GET',
+      url: STREAM_WS_PATH,
+      schema: { hide: true },
+      onRequest: onRequest(STREAM_WS_PATH),
+      handler: () => {
+        throw new BadRequestError(
+          `${STREAM_WS_PATH} is a WebSocket endpoint: connect with Upgrade: websocket (or use ${STREAM_SSE_PATH})`,
+        );
+      },
+      wsHandler: (socket, request) => openWs(socket, request),
+    });
   });
 
   function openWs(socket: WebSocket, request: FastifyRequest): void {
@@ -678,18 +697,9 @@ export async function registerStreams(
     });
   }
 
-  app.route({
-    method: 'GET',
-    url: STREAM_WS_PATH,
-    schema: { hide: true },
-    onRequest: onRequest(STREAM_WS_PATH),
-    handler: () => {
-      throw new BadRequestError(
-        `${STREAM_WS_PATH} is a WebSocket endpoint: connect with Upgrade: websocket (or use ${STREAM_SSE_PATH})`,
-      );
-    },
-    wsHandler: (socket, request) => openWs(socket, request),
-  });
+  // The `ws` server on the root instance too, where the plugin would have put it (operations,
+  // tests).
+  if (websocketServer) app.decorate('websocketServer', websocketServer);
 
   // ---- Server-Sent Events.
   function openSse(request: FastifyRequest, reply: FastifyReply, keys: string[], hello: unknown): void {

@@ -173,7 +173,20 @@ export function createAccessLogWriter(logger: Logger): ((entry: AccessLogEntry) 
   // Many lines share a millisecond under load: format the time once per millisecond.
   let lastMs = 0;
   let lastIso = '';
+  // Under load most lines repeat the previous line's URL and client address: quote them once.
+  let lastUrl = '';
+  let lastUrlJson = '""';
+  let lastIp = '';
+  let lastIpJson = '""';
   return (e) => {
+    if (e.url !== lastUrl) {
+      lastUrl = e.url;
+      lastUrlJson = JSON.stringify(redactUrl(e.url));
+    }
+    if (e.ip !== lastIp) {
+      lastIp = e.ip;
+      lastIpJson = JSON.stringify(e.ip);
+    }
     const ms = Date.now();
     if (ms !== lastMs) {
       lastMs = ms;
@@ -182,7 +195,7 @@ export function createAccessLogWriter(logger: Logger): ((entry: AccessLogEntry) 
     stream.write(
       // reqId (validated charset or a UUID), method (HTTP token) and route (our own templates)
       // need no escaping; the URL and the client address go through JSON.stringify.
-      `${head}${lastIso}${pid}"${e.reqId}","method":"${e.method}","url":${JSON.stringify(redactUrl(e.url))},"route":"${e.route}","status":${e.status},"ms":${e.ms},"ip":${JSON.stringify(e.ip)}${e.key === undefined ? '' : `,"key":${JSON.stringify(e.key)}`},"msg":"request"}\n`,
+      `${head}${lastIso}${pid}"${e.reqId}","method":"${e.method}","url":${lastUrlJson},"route":"${e.route}","status":${e.status},"ms":${e.ms},"ip":${lastIpJson}${e.key === undefined ? '' : `,"key":${JSON.stringify(e.key)}`},"msg":"request"}\n`,
     );
   };
 }

@@ -44,6 +44,17 @@ export const StatusResponse = Type.Object(
   },
 );
 
+// `now` as ISO text, formatted once per millisecond: under load many status calls share one.
+let lastNowMs = Number.NaN;
+let lastNowIso = '';
+function isoOf(ms: number): string {
+  if (ms !== lastNowMs) {
+    lastNowMs = ms;
+    lastNowIso = new Date(ms).toISOString();
+  }
+  return lastNowIso;
+}
+
 export const getStatus = defineOperation({
   id: 'getStatus',
   method: 'GET',
@@ -64,7 +75,7 @@ export const getStatus = defineOperation({
       version: common.version,
       startedAt: common.startedAtIso,
       uptimeSeconds: Math.round((now - common.startedAt) / 100) / 10,
-      now: new Date(now).toISOString(),
+      now: isoOf(now),
       storage: { kind: services.db.kind, schemaVersion: services.schemaVersion },
       sharedState: services.counters.kind,
       freshness: services.freshness.map((probe) => probe()),

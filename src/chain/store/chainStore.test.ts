@@ -76,3 +76,70 @@ describe.runIf(existsSync(FILE))('the 8,817 real mainnet transfers through the s
     expect(await stored()).toEqual(expected(cut));
   }, 60_000);
 });
+
+describe('table statistics after bulk writes', () => {
+  let env: TestEnv;
+  let services: Services;
+  afterAll(async () => {
+    await services?.close();
+    await env?.cleanup();
+  });
+
+  it('are refreshed once enough rows were written, so the planner reads the top of erc20_balances_top', async () => {
+    env = testEnv();
+    services = await openServices(env.config, { logger: createLogger({ level: 'silent' }), command: 'test' });
+    const db = services.db;
+    const store = createChainStore(db, { analyzeMinRows: 3_000 });
+    const token = `0x${'aa'.repeat(20)}`;
+    const reltuples = async () =>
+      (
+        await db.query<{ n: number }>(
+          `select reltuples::float8 as n from pg_class where oid = 'erc20_balances'::regclass`,
+        )
+      )[0]!.n;
+    const empty = { allowanceReads: [], nativeTransfers: [], contracts: [], tokens: [] };
+    // 2,000 holders minted one token each, in batches of 500 (1,500 rows counted per batch).
+    const batch = (b: number) => {
+      const logs: RawLog[] = Array.from({ length: 500 }, (_, i) => ({
+        address: token,
+        topics: [
+          TOPICS.transfer,
+          pad(ZERO_ADDRESS),
+          pad(`0x${(b * 500 + i + 1).toString(16).padStart(40, '0')}`),
+        ],
+        data: `0x${BigInt(b * 500 + i + 1)
+          .toString(16)
+          .padStart(64, '0')}`,
+        blockNumber: BigInt(b + 1),
+        logIndex: i,
+        transactionHash: `0x${(b + 1).toString(16).padStart(64, '0')}`,
+      }));
+      return {
+        ...empty,
+        blocks: [],
+        decoded: decodeLogs(logs),
+        checkpoint: { block: BigInt(b + 1), hash: null },
+      };
+    };
+    await store.apply(1, batch(0), 0);
+    // 1,500 rows written: below the threshold, the table was never analyzed (-1). (PostgreSQL's
+    // autovacuum may analyze it by itself meanwhile; PGlite has none.)
+    if (db.kind === 'pglite') expect(await reltuples()).toBeLessThanOrEqual(0);
+    await store.apply(1, batch(1), 0);
+    // 3,000 rows: analyzed.
+    expect(await reltuples()).toBe(1000);
+    await store.apply(1, batch(2), 0);
+    await store.apply(1, batch(3), 0);
+    const plan = (
+      await db.query<Record<string, string>>(
+        `explain select holder from erc20_balances where chain_id = 1 and token = $1 and balance > 0
+          order by balance desc, holder limit 101`,
+        [token],
+      )
+    )
+      .map((r) => Object.values(r)[0])
+      .join('\n');
+    expect(plan).toContain('erc20_balances_top');
+    expect(plan).not.toMatch(/Bitmap Heap Scan/);
+  }, 60_000);
+});
