@@ -30,6 +30,7 @@ import {
   INTERVALS,
   type Interval,
   importMarketFiles,
+  isCcxtVenue,
   isInterval,
   iso,
   parseTimestamp,
@@ -537,6 +538,10 @@ const backfillCmd: Command = {
     const venue = (v.venue as string | undefined) ?? 'binance';
     if (!/^[a-z0-9]{2,32}$/.test(venue))
       throw new UsageError('--venue must be a CCXT venue id such as binance');
+    if (!(await isCcxtVenue(venue)))
+      throw new UsageError(
+        `--venue: ccxt has no exchange '${venue}' (for example binance, coinbase, kraken)`,
+      );
     const config = ctx.config();
     if (config.storageKind === 'pglite' && readLockHolder(config.dataDirAbs)?.command === 'serve')
       throw new DataDirLockedError(

@@ -27,7 +27,7 @@ export {
   type OhlcvResult,
   type ServedBar,
 } from './service.js';
-export { createCcxtSource, probeReachable } from './sources/ccxt.js';
+export { createCcxtSource, isCcxtVenue, probeReachable } from './sources/ccxt.js';
 export { createCsvSource } from './sources/csv.js';
 export { createReplaySource, type ReplaySource } from './sources/replay.js';
 export {

@@ -196,8 +196,9 @@ describe('sextant backfill with bad input', () => {
       '--symbol',
       'BTC/USDT',
     ]);
-    expect(venue.code).toBe(1);
-    expect(venue.err).toMatch(/no exchange 'nosuchvenue'/);
+    // A venue ccxt does not have is a usage error, found before the data directory is opened.
+    expect(venue.code).toBe(2);
+    expect(venue.err).toMatch(/--venue: ccxt has no exchange 'nosuchvenue'/);
   });
 
   it('without network: a clear error, exit 1, after the retries', async () => {

@@ -107,6 +107,12 @@ function loadCcxt(): Promise<typeof import('ccxt')> {
 
 type ExchangeClass = new (config?: Record<string, unknown>) => Exchange;
 
+/** Whether ccxt has an exchange of this id (loads ccxt). */
+export async function isCcxtVenue(venue: string): Promise<boolean> {
+  const ccxt = await loadCcxt();
+  return Object.hasOwn(ccxt.exchanges as object, venue);
+}
+
 async function defaultExchange(venue: string, live: boolean): Promise<Exchange> {
   const ccxt = await loadCcxt();
   const pro = (ccxt.pro as unknown as Record<string, ExchangeClass | undefined>)[venue];
