@@ -54,6 +54,8 @@ const RPC_TRANSFERS = num('rpc-transfers', 200_000);
 const RPC_ROUNDS = num('rounds', 3);
 // rpc mode: holders drawn uniformly (the worst case for balance upserts) instead of skewed.
 const UNIFORM = argv.includes('--uniform');
+// rpc mode: the indexer's maxBatchLogs; several (comma-separated) are compared in the same rounds.
+const BATCH_LOGS = opt('batch-logs', null)?.split(',').map(Number) ?? [undefined];
 const CHUNK = 5_000; // transfers per committed batch (an eth_getLogs chunk)
 const TOKENS = 50;
 const HOLDERS = 200_000;
@@ -537,11 +539,15 @@ async function rpcMode(kinds) {
     };
     const results = {};
     for (const kind of kinds) {
-      const indexer = [];
+      const byVariant = BATCH_LOGS.map(() => []);
+      const indexer = byVariant[0];
       const nodeOnly = [];
       const phases = [];
       for (let r = 0; r < RPC_ROUNDS; r++) {
         const runIndexer = async () => {
+          for (const [v, batchLogs] of BATCH_LOGS.entries()) await runVariant(v, batchLogs);
+        };
+        const runVariant = async (v, batchLogs) => {
           const t = await openTarget(kind, `r${r}`);
           try {
             const rpc = createIndexerRpc(chain, silent);
@@ -555,14 +561,15 @@ async function rpcMode(kinds) {
               finality: chain.finality,
               startBlock: 0n,
               fullBlocks: false,
+              ...(batchLogs === undefined ? {} : { maxBatchLogs: batchLogs }),
             });
             const s = performance.now();
             while ((await ix.syncOnce()) !== null);
             const seconds = (performance.now() - s) / 1000;
             const [{ n }] = await t.db.query('select count(*)::int as n from erc20_transfers');
             if (n !== RPC_TRANSFERS) throw new Error(`indexed ${n} transfers, expected ${RPC_TRANSFERS}`);
-            indexer.push(n / seconds);
-            phases.push({ total: seconds * 1000, ...spent });
+            byVariant[v].push(n / seconds);
+            if (v === 0) phases.push({ total: seconds * 1000, ...spent });
           } finally {
             await t.drop();
           }
@@ -597,6 +604,11 @@ async function rpcMode(kinds) {
       console.log(
         `| median | ${fmt(median(indexer))} | ${fmt(median(nodeOnly))} | ${(median(indexer) / median(nodeOnly)).toFixed(2)} |`,
       );
+      if (BATCH_LOGS.length > 1)
+        for (const [v, b] of BATCH_LOGS.entries())
+          console.log(
+            `maxBatchLogs ${fmt(b)}: ${byVariant[v].map(fmt).join(' / ')} transfers/s (median ${fmt(median(byVariant[v]))})`,
+          );
       // Where the indexer's time went (summed over rounds; RPC calls overlap, so shares are approximate).
       const sum = (k) => phases.reduce((a, p) => a + (p[k] ?? 0), 0);
       const total = sum('total');

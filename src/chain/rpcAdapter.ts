@@ -36,7 +36,11 @@ export type ChainRpcHandle = IndexerRpc & {
   close(): void;
 };
 
-const INITIAL_LOG_SPAN = 2_000n;
+// The first eth_getLogs asks for a few blocks, not thousands: on a busy chain a 2,000-block
+// answer is millions of logs (refused, or hundreds of MB of JSON). Cheap answers grow the span by
+// half (2,000 blocks in ~12 calls, once per process) and heavy ones shrink it: it settles where
+// answers hold 2,500–10,000 logs (see getLogsAdaptive).
+const INITIAL_LOG_SPAN = 16n;
 
 function toIndexerBlock(b: RpcBlock<Hex> | RpcBlock<RpcTransaction>, full: boolean): IndexerBlock {
   const out: IndexerBlock = {

@@ -11,10 +11,16 @@ export type Queryable = {
   exec(sql: string): Promise<void>;
   /**
    * Bulk-load rows into `table` (COPY … FROM STDIN) in PostgreSQL's binary COPY format (see
-   * `encodeCopyBinary`): the fastest way in for large imports. `table` and `columns` are
-   * trusted identifiers, never user input.
+   * `encodeCopyBinary`), or its text format (tab-separated lines, `\N` for null; see
+   * `copyTextLine`): the fastest way in for large imports. `table` and `columns` are trusted
+   * identifiers, never user input.
    */
-  copyIn(table: string, columns: readonly string[], data: Uint8Array): Promise<void>;
+  copyIn(
+    table: string,
+    columns: readonly string[],
+    data: Uint8Array | string,
+    format?: 'binary' | 'text',
+  ): Promise<void>;
 };
 
 /** The database: PGlite (embedded) or PostgreSQL, one SQL dialect. */
@@ -72,6 +78,54 @@ export function encodeCopyBinary(
   buf.writeInt16BE(-1, o);
   return buf.subarray(0, o + 2);
 }
+// Text COPY fields that need no escaping (hex, addresses, integers): the common case, kept fast.
+const COPY_PLAIN = /^[0-9A-Za-z_.:-]*$/;
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/**
+ * One row of PostgreSQL's text COPY format: fields separated by tabs, `\N` for null, backslash,
+ * tab, newline and carriage return escaped; ends with a newline.
+ * @example copyTextLine([1, '0xab', null]) // '1\t0xab\t\\N\n'
+ */
+export function copyTextLine(fields: readonly (string | number | bigint | null)[]): string {
+  let line = '';
+  for (let i = 0; i < fields.length; i++) {
+    const v = fields[i];
+    const text =
+      v === null || v === undefined
+        ? '\\N'
+        : typeof v !== 'string'
+          ? v.toString()
+          : COPY_PLAIN.test(v)
+            ? v
+            : v.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!);
+    line += i === 0 ? text : `\t${text}`;
+  }
+  return `${line}\n`;
+}
+
+// Array elements that need no quoting (hex, addresses, integers). Anything else is quoted and
+// escaped; 'NULL' too, which bare would be a null.
+const ARRAY_BARE = /^[0-9A-Za-z_.:-]+$/;
+
+/**
+ * A PostgreSQL array literal of text, integer or numeric elements (`null` is NULL), to pass as
+ * one parameter cast to `text[]`, `bigint[]`, `numeric[]`…: cheaper than the driver's
+ * per-element escaping on large arrays.
+ * @example db.query('select * from unnest($1::text[])', [pgArray(['0xab', 'a "b"', null])])
+ */
+export function pgArray(values: readonly (string | number | bigint | null)[]): string {
+  const parts = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) parts[i] = 'NULL';
+    else if (typeof v !== 'string') parts[i] = v.toString();
+    else if (ARRAY_BARE.test(v) && v.toUpperCase() !== 'NULL') parts[i] = v;
+    else parts[i] = `"${v.replace(/[\\"]/g, '\\$&')}"`;
+  }
+  return `{${parts.join(',')}}`;
+}
+
 const PG_IDLE_TIMEOUT_MS = 30_000;
 const PG_CONNECT_TIMEOUT_MS = 5_000;
 
@@ -95,9 +149,9 @@ async function createPglite(dataDir: string): Promise<Db> {
     async exec(sql: string) {
       await q.exec(sql);
     },
-    async copyIn(table, columns, data) {
+    async copyIn(table, columns, data, format = 'binary') {
       // PGlite reads COPY data from the virtual file /dev/blob.
-      await q.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob' with (format binary)`, [], {
+      await q.query(`copy ${table} (${columns.join(', ')}) from '/dev/blob' with (format ${format})`, [], {
         blob: new Blob([data]),
       });
     },
@@ -157,10 +211,10 @@ async function createPostgres(options: { url: string; schema?: string; poolSize?
     async exec(sql: string) {
       await q.query(sql);
     },
-    async copyIn(table, columns, data) {
+    async copyIn(table, columns, data, format = 'binary') {
       const copy = async (client: pg.PoolClient) => {
         const stream = client.query(
-          copyFrom(`copy ${table} (${columns.join(', ')}) from stdin with (format binary)`),
+          copyFrom(`copy ${table} (${columns.join(', ')}) from stdin with (format ${format})`),
         );
         await new Promise<void>((resolve, reject) => {
           stream.on('finish', resolve);

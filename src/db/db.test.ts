@@ -6,6 +6,7 @@ import { DATABASE_URL, dropSchema } from '../../test/helpers.js';
 import { seedPgliteDataDir } from '../../test/pgliteTemplate.js';
 import { DataDirLockedError } from '../internal/errors.js';
 import {
+  copyTextLine,
   createDb,
   type Db,
   lockDataDir,
@@ -13,6 +14,7 @@ import {
   type Migration,
   migrate,
   migrationStatus,
+  pgArray,
   readLockHolder,
 } from './index.js';
 
@@ -127,6 +129,47 @@ describe.each(targets)('migrations on $name', (target) => {
     try {
       await migrate(db, [...MIGRATIONS, { version: 500, name: 'future', sql: 'select 1' }]);
       await expect(migrate(db)).rejects.toThrow(/does not know: upgrade Sextant/);
+    } finally {
+      await done();
+    }
+  });
+
+  it('array literals and text COPY carry any text, and nulls, unchanged', async () => {
+    const { db, done } = await target.open();
+    const texts = [
+      '0xAbC',
+      'plain',
+      '',
+      'NULL',
+      'null',
+      'a "quoted" {brace}, comma',
+      'back\\slash \\N',
+      'tab\there\nnewline\rreturn',
+      'ünïcødé 🚀',
+      ' spaced ',
+      null,
+    ];
+    try {
+      const viaArray = await db.query<{ t: string | null; n: string | null }>(
+        'select t, n::text from unnest($1::text[], $2::numeric[]) as u(t, n)',
+        [pgArray(texts), pgArray(texts.map((_, i) => (i % 3 === 0 ? null : 10n ** 40n + BigInt(i))))],
+      );
+      expect(viaArray.map((r) => r.t)).toEqual(texts);
+      expect(viaArray[1]!.n).toBe((10n ** 40n + 1n).toString());
+      expect(viaArray[0]!.n).toBeNull();
+      await db.exec('create table t_copy (i int, t text, n numeric(78,0))');
+      await db.copyIn(
+        't_copy',
+        ['i', 't', 'n'],
+        texts.map((t, i) => copyTextLine([i, t, i % 2 ? null : 2n ** 255n])).join(''),
+        'text',
+      );
+      const copied = await db.query<{ t: string | null; n: string | null }>(
+        'select t, n::text from t_copy order by i',
+      );
+      expect(copied.map((r) => r.t)).toEqual(texts);
+      expect(copied[0]!.n).toBe((2n ** 255n).toString());
+      expect(copied[1]!.n).toBeNull();
     } finally {
       await done();
     }

@@ -1,9 +1,11 @@
 export {
   type CopyColumnType,
+  copyTextLine,
   createDb,
   type Db,
   type DbOptions,
   encodeCopyBinary,
+  pgArray,
   type Queryable,
 } from './client.js';
 export { type DataDirLock, type LockHolder, lockDataDir, readLockHolder } from './lock.js';

@@ -392,6 +392,18 @@ export const MIGRATIONS: readonly Migration[] = [
         for each statement execute function append_only_no_truncate();
     `,
   },
+  {
+    version: 11,
+    name: 'erc20_balances_holder_first_key',
+    sql: `
+      -- Key the balances by (chain, holder, token): the key index then also answers a wallet's
+      -- balances, and the separate holder index (a third index written on every balance change)
+      -- goes. Top holders and holder counts read erc20_balances_top.
+      alter table erc20_balances drop constraint erc20_balances_pkey;
+      alter table erc20_balances add primary key (chain_id, holder, token);
+      drop index erc20_balances_holder;
+    `,
+  },
 ];
 
 export type MigrationStatus = { version: number; name: string; appliedAt: string | null };

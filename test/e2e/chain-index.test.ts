@@ -1,6 +1,6 @@
 import { encodeFunctionData } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createChainIndexer, createChainStore } from '../../src/chain/index.js';
+import { type ChainIndexerOptions, createChainIndexer, createChainStore } from '../../src/chain/index.js';
 import { createIndexerRpc } from '../../src/chain/rpcAdapter.js';
 import { createDb, type Db } from '../../src/db/index.js';
 import type { ChainConfig } from '../../src/internal/config.js';
@@ -47,7 +47,7 @@ describe.runIf(available.ok)('indexer on anvil', () => {
     opened.push(s);
     return { db: s.db, env };
   }
-  const indexer = (db: Db, startBlock = 0n) =>
+  const indexer = (db: Db, startBlock = 0n, extra: Partial<ChainIndexerOptions> = {}) =>
     createChainIndexer({
       chainId: anvil.chainId,
       rpc: createIndexerRpc(chain, logger),
@@ -58,9 +58,10 @@ describe.runIf(available.ok)('indexer on anvil', () => {
       fullBlocks: true,
       nativeAddresses: '*',
       maxBatchBlocks: 10,
+      ...extra,
     });
-  async function syncAll(db: Db, startBlock = 0n) {
-    const ix = indexer(db, startBlock);
+  async function syncAll(db: Db, startBlock = 0n, extra: Partial<ChainIndexerOptions> = {}) {
+    const ix = indexer(db, startBlock, extra);
     try {
       for (let i = 0; i < 10_000; i++) {
         const r = await ix.syncOnce();
@@ -205,6 +206,23 @@ describe.runIf(available.ok)('indexer on anvil', () => {
     for (const t of manifest.tokens.filter((t) => t.kind === 'erc20'))
       expect(decimals.get(lower(t.address))).toBe(t.decimals);
     expect((d.native as unknown[]).length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('written in one-block batches while the next is prepared, equals the index written range by range', async () => {
+    // maxBatchLogs 1: every block with logs is its own batch, prepared (allowance reads, token
+    // metadata) while the one before is still being written, over 200-block ranges.
+    const { db } = await freshDb();
+    const batches: bigint[] = [];
+    const ix = indexer(db, 0n, {
+      maxBatchLogs: 1,
+      maxBatchBlocks: 200,
+      onProgress: (p) => batches.push(p.block),
+    });
+    while ((await ix.syncOnce()) !== null);
+    await ix.release();
+    expect(batches.length).toBeGreaterThan(15);
+    expect([...batches].sort((a, b) => (a < b ? -1 : 1))).toEqual(batches);
+    expect(await dump(db)).toEqual(await freshDump());
   }, 120_000);
 
   it('after a shallow reorg and one at the finality edge, equals a fresh index of the final chain', async () => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeChain, transfersFor, ZERO } from '../../../test/chain/fakeChain.js';
 import { LogCapture, type TestEnv, testEnv } from '../../../test/helpers.js';
@@ -5,7 +6,7 @@ import type { Db } from '../../db/index.js';
 import { createLogger } from '../../internal/logger.js';
 import { openServices, type Services } from '../../services/index.js';
 import { createChainStore } from '../store/chainStore.js';
-import { createChainIndexer, readAhead } from './chainIndexer.js';
+import { createChainIndexer, readAhead, splitChunk } from './chainIndexer.js';
 import type { IndexerRpc } from './types.js';
 
 async function dump(db: Db): Promise<Record<string, unknown[]>> {
@@ -367,5 +368,49 @@ describe('readAhead', () => {
         for await (const _ of readAhead(failing()));
       })(),
     ).rejects.toThrow('node went away');
+  });
+});
+
+describe('splitChunk', () => {
+  const logsOf = (perBlock: number[], from: bigint) =>
+    perBlock.flatMap((n, i) => Array.from({ length: n }, (_, k) => ({ blockNumber: from + BigInt(i), k })));
+
+  it('cuts at block boundaries into pieces of at most maxLogs; a bigger block is a piece of its own', () => {
+    const logs = logsOf([2, 0, 3, 1, 7, 0, 1], 10n);
+    const pieces = splitChunk({ fromBlock: 10n, toBlock: 18n, logs }, 4);
+    expect(pieces.map((p) => [p.fromBlock, p.toBlock, p.logs.length])).toEqual([
+      [10n, 10n, 2],
+      [11n, 13n, 4],
+      [14n, 14n, 7],
+      [15n, 18n, 1],
+    ]);
+  });
+
+  it('for any blocks and limit: contiguous pieces cover the range, keep every log in order, split no block', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat({ max: 6 }), { maxLength: 30 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.nat({ max: 3 }),
+        (perBlock, maxLogs, tail) => {
+          const from = 100n;
+          const to = from + BigInt(perBlock.length + tail) - 1n;
+          if (to < from) return;
+          const logs = logsOf(perBlock, from);
+          const pieces = splitChunk({ fromBlock: from, toBlock: to, logs }, maxLogs);
+          expect(pieces[0]!.fromBlock).toBe(from);
+          expect(pieces.at(-1)!.toBlock).toBe(to);
+          for (let i = 1; i < pieces.length; i++)
+            expect(pieces[i]!.fromBlock).toBe(pieces[i - 1]!.toBlock + 1n);
+          expect(pieces.flatMap((p) => [...p.logs])).toEqual(logs);
+          for (const p of pieces) {
+            for (const l of p.logs)
+              expect(l.blockNumber >= p.fromBlock && l.blockNumber <= p.toBlock).toBe(true);
+            const blocks = new Set(p.logs.map((l) => l.blockNumber));
+            if (p.logs.length > maxLogs) expect(blocks.size).toBe(1);
+          }
+        },
+      ),
+    );
   });
 });

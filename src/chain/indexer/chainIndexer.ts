@@ -13,6 +13,7 @@ import {
   type ContractCreation,
   LeaseLostError,
   type NativeTransfer,
+  type PreparedBatch,
   type TokenMeta,
 } from '../store/chainStore.js';
 import { readAllowance, tokenMetadata } from './tokenCalls.js';
@@ -36,6 +37,12 @@ export type ChainIndexerOptions = {
   nativeAddresses?: ReadonlySet<string> | '*';
   /** Most blocks committed in one batch (default 2000). */
   maxBatchBlocks?: number;
+  /**
+   * A range that returned more logs than this is written in several batches, cut at block
+   * boundaries (a block is never split), so that decoding one overlaps writing the other
+   * (default 20,000).
+   */
+  maxBatchLogs?: number;
   /** Poll for new heads this often once caught up (default 1000 ms). */
   pollMs?: number;
   /**
@@ -103,6 +110,51 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
 }
 
 const LEASE_MS = 30_000;
+/** Logs per written batch before a range is cut (see `maxBatchLogs`). */
+const MAX_BATCH_LOGS = 20_000;
+
+/** What a step's pieces, written or not yet, tell the pieces after them. */
+type StepCarry = {
+  /** Newest allowance per `token|owner|spender` from events and reads of this step. */
+  allowances: Map<string, bigint>;
+  /** Tokens met in this step (their metadata is read once, by the first piece). */
+  tokens: Set<string>;
+};
+
+/** Logs of blocks [fromBlock, toBlock], in chain order. */
+type LogRange<L> = { fromBlock: bigint; toBlock: bigint; logs: readonly L[] };
+
+/**
+ * Cut a range of logs into pieces of at most `maxLogs` logs at block boundaries (a block with more
+ * logs than that is a piece of its own). The pieces are contiguous and cover the range; the last
+ * one ends at the range's last block.
+ * @example splitChunk({ fromBlock: 1n, toBlock: 9n, logs }, 20_000)
+ */
+export function splitChunk<L extends { blockNumber: bigint }>(
+  range: { fromBlock: bigint; toBlock: bigint; logs: readonly L[] },
+  maxLogs: number,
+): LogRange<L>[] {
+  const { logs } = range;
+  const out: LogRange<L>[] = [];
+  let from = range.fromBlock;
+  let start = 0;
+  let i = 0;
+  while (i < logs.length) {
+    const block = logs[i]!.blockNumber;
+    let end = i;
+    while (end < logs.length && logs[end]!.blockNumber === block) end++;
+    // This block would overflow the piece: the piece ends with the block before.
+    if (end - start > maxLogs && i > start) {
+      const last = logs[i - 1]!.blockNumber;
+      out.push({ fromBlock: from, toBlock: last, logs: logs.slice(start, i) });
+      from = last + 1n;
+      start = i;
+    }
+    i = end;
+  }
+  out.push({ fromBlock: from, toBlock: range.toBlock, logs: start === 0 ? logs : logs.slice(start) });
+  return out;
+}
 
 /** Whether a lease holder named `host:pid:…` is a process of this host that no longer runs. */
 function deadLocalHolder(holder: string): boolean {
@@ -160,6 +212,7 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
   const { chainId, rpc, store } = o;
   const now = o.now ?? Date.now;
   const maxBatch = BigInt(o.maxBatchBlocks ?? 2000);
+  const maxBatchLogs = Math.max(1, o.maxBatchLogs ?? MAX_BATCH_LOGS);
   const concurrency = o.concurrency ?? 8;
   const finality = BigInt(o.finality);
   const me = o.holder ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -279,65 +332,103 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
     const unfinalizedFrom = head - finality + 1n;
     let prev: { number: bigint; hash: string | null } = { number: cp.block, hash: cp.hash };
     let logsSeen = 0;
-    // One chunk ahead: the node serves the next range while this one is written.
-    for await (const chunk of readAhead(
-      rpc.getLogs({ fromBlock: cp.block + 1n, toBlock: to, topics: INDEXED_TOPICS }),
-    )) {
-      if (stopping) break;
-      // The headers this chunk needs: blocks with logs, the chunk's last block, and every block of
-      // the unfinalized tail (to check parent hashes) or of the chunk (full-block mode).
-      const need = new Set<bigint>(chunk.logs.map((l) => l.blockNumber));
-      need.add(chunk.toBlock);
-      for (let n = chunk.fromBlock; n <= chunk.toBlock; n++)
-        if (o.fullBlocks || n >= unfinalizedFrom) need.add(n);
-      const numbers = [...need].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      const blocks = await readBlocks(numbers, o.fullBlocks);
-      // Parent-hash chain over consecutive headers, starting from the checkpoint's.
-      for (const n of numbers) {
-        const b = blocks.get(n)!;
-        if (n === prev.number + 1n && prev.hash !== null && b.parentHash !== prev.hash)
-          return { reorg: await handleReorg(prev.number, head) };
-        prev = { number: n, hash: b.hash };
+    // Writes are pipelined: piece k is laid out (decoded, allowances read, rows prepared) while
+    // piece k-1 is being written; each write starts only once the previous one has committed, so
+    // the checkpoint still moves batch by batch. What the uncommitted pieces of this step
+    // contribute to later ones (allowances, tokens seen) is carried in memory.
+    const carry: StepCarry = { allowances: new Map(), tokens: new Set() };
+    let inflight: Promise<void> | null = null;
+    const settle = async () => {
+      const w = inflight;
+      inflight = null;
+      if (w) await w;
+    };
+    try {
+      // One chunk ahead: the node serves the next range while this one is written.
+      for await (const chunk of readAhead(
+        rpc.getLogs({ fromBlock: cp.block + 1n, toBlock: to, topics: INDEXED_TOPICS }),
+      )) {
+        if (stopping) break;
+        const pieces = splitChunk(chunk, maxBatchLogs);
+        // The headers this chunk needs: blocks with logs, each piece's last block, and every block
+        // of the unfinalized tail (to check parent hashes) or of the chunk (full-block mode).
+        const need = new Set<bigint>(chunk.logs.map((l) => l.blockNumber));
+        for (const p of pieces) need.add(p.toBlock);
+        for (let n = chunk.fromBlock; n <= chunk.toBlock; n++)
+          if (o.fullBlocks || n >= unfinalizedFrom) need.add(n);
+        const numbers = [...need].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        const blocks = await readBlocks(numbers, o.fullBlocks);
+        // Parent-hash chain over consecutive headers, starting from the checkpoint's.
+        for (const n of numbers) {
+          const b = blocks.get(n)!;
+          if (n === prev.number + 1n && prev.hash !== null && b.parentHash !== prev.hash) {
+            await settle();
+            return { reorg: await handleReorg(prev.number, head) };
+          }
+          prev = { number: n, hash: b.hash };
+        }
+        // Logs from a branch that has since been replaced: read again next step.
+        if (
+          chunk.logs.some((l) => l.blockHash !== undefined && l.blockHash !== blocks.get(l.blockNumber)?.hash)
+        ) {
+          log.warn(
+            { from: chunk.fromBlock.toString() },
+            'logs and headers disagree (reorg in flight): retrying',
+          );
+          await settle();
+          return { reorg: cp.block };
+        }
+        for (const piece of pieces) {
+          if (stopping) break;
+          const decoded = decodeLogs(piece.logs);
+          if (decoded.malformed > 0)
+            log.debug({ malformed: decoded.malformed }, 'logs with a non-standard shape skipped');
+          const inPiece = numbers.filter((n) => n >= piece.fromBlock && n <= piece.toBlock);
+          const inPieceBlocks = new Map(inPiece.map((n) => [n, blocks.get(n)!]));
+          const batch: ChainBatch = {
+            blocks: inPiece.map((n) => headerRow(blocks.get(n)!)),
+            decoded,
+            allowanceReads: await allowanceReads(decoded, carry),
+            nativeTransfers: o.fullBlocks ? nativeTransfers(inPieceBlocks) : [],
+            contracts: o.fullBlocks ? await contractCreations(inPieceBlocks) : [],
+            tokens: await newTokens(decoded, carry),
+            checkpoint: { block: piece.toBlock, hash: blocks.get(piece.toBlock)!.hash },
+          };
+          const prepared = store.prepare(chainId, batch);
+          await settle();
+          const previous = expected;
+          expected = batch.checkpoint;
+          const w: Promise<void> = write(prepared, batch, previous, head, piece.logs.length, inPiece.length);
+          // Awaited by the next piece or at the end; until then a failure must not go unhandled.
+          w.catch(() => {});
+          inflight = w;
+          logsSeen += piece.logs.length;
+        }
       }
-      // Logs from a branch that has since been replaced: read again next step.
-      if (
-        chunk.logs.some((l) => l.blockHash !== undefined && l.blockHash !== blocks.get(l.blockNumber)?.hash)
-      ) {
-        log.warn(
-          { from: chunk.fromBlock.toString() },
-          'logs and headers disagree (reorg in flight): retrying',
-        );
-        return { reorg: cp.block };
-      }
-      const decoded = decodeLogs(chunk.logs);
-      if (decoded.malformed > 0)
-        log.debug({ malformed: decoded.malformed }, 'logs with a non-standard shape skipped');
-      const batch: ChainBatch = {
-        blocks: numbers.map((n) => headerRow(blocks.get(n)!)),
-        decoded,
-        allowanceReads: await allowanceReads(decoded),
-        nativeTransfers: o.fullBlocks ? nativeTransfers(blocks) : [],
-        contracts: o.fullBlocks ? await contractCreations(blocks) : [],
-        tokens: await newTokens(decoded),
-        checkpoint: { block: chunk.toBlock, hash: blocks.get(chunk.toBlock)!.hash },
-      };
-      await store.apply(chainId, batch, now(), fence(expected));
-      expected = batch.checkpoint;
-      if (o.onCommit) await o.onCommit(batch, head).catch((err) => log.warn({ err }, 'commit hook failed'));
-      logsSeen += chunk.logs.length;
-      o.onProgress?.({
-        chainId,
-        block: chunk.toBlock,
-        head,
-        logs: chunk.logs.length,
-        blocks: numbers.length,
-      });
+      await settle();
+    } finally {
+      // Leaving early (an error, a reorg found): the write in flight finishes or fails first.
+      if (inflight) await (inflight as Promise<void>).catch(() => {});
     }
     // Without full blocks only the unfinalized tail (and blocks that carry data) need headers;
     // with them the block table is complete, as documented (gas, times of any block).
     const keepFrom = head - 2n * finality - 64n;
     if (!o.fullBlocks && keepFrom > 0n) await store.pruneBlocks(chainId, keepFrom);
     return { from: cp.block + 1n, to, head, logs: logsSeen };
+  }
+
+  /** Write one prepared piece, then run the commit hooks (in order: pieces are written one at a time). */
+  async function write(
+    prepared: PreparedBatch,
+    batch: ChainBatch,
+    previous: Checkpoint | null,
+    head: bigint,
+    logs: number,
+    blockCount: number,
+  ): Promise<void> {
+    await store.apply(chainId, prepared, now(), fence(previous));
+    if (o.onCommit) await o.onCommit(batch, head).catch((err) => log.warn({ err }, 'commit hook failed'));
+    o.onProgress?.({ chainId, block: batch.checkpoint.block, head, logs, blocks: blockCount });
   }
 
   function headerRow(b: IndexerBlock): BlockRow {
@@ -384,7 +475,7 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
     return out.filter((c): c is ContractCreation => c !== null);
   }
 
-  async function newTokens(decoded: ReturnType<typeof decodeLogs>): Promise<TokenMeta[]> {
+  async function newTokens(decoded: ReturnType<typeof decodeLogs>, carry: StepCarry): Promise<TokenMeta[]> {
     const first = new Map<string, { standard: TokenMeta['standard']; block: bigint }>();
     const see = (token: string, standard: TokenMeta['standard'], block: bigint) => {
       if (!first.has(token)) first.set(token, { standard, block });
@@ -392,8 +483,11 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
     for (const t of decoded.erc20Transfers) see(t.token, 'erc20', t.blockNumber);
     for (const a of decoded.erc20Approvals) see(a.token, 'erc20', a.blockNumber);
     for (const n of decoded.nftTransfers) see(n.token, n.standard, n.blockNumber);
-    const known = await store.knownTokens(chainId, [...first.keys()]);
-    const fresh = [...first].filter(([a]) => !known.has(a));
+    // Tokens met by this step's earlier pieces are known even before those are written.
+    const unseen = [...first.keys()].filter((a) => !carry.tokens.has(a));
+    const known = await store.knownTokens(chainId, unseen);
+    const fresh = [...first].filter(([a]) => !known.has(a) && !carry.tokens.has(a));
+    for (const a of first.keys()) carry.tokens.add(a);
     return mapLimit(fresh, concurrency, async ([address, { standard, block }]) => ({
       address,
       standard,
@@ -408,25 +502,41 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
    * that block, and recorded when it differs from the newest snapshot. Per block, not per chunk:
    * the rows do not depend on how the range was cut, so any resumed or re-run index is identical.
    */
-  async function allowanceReads(decoded: ReturnType<typeof decodeLogs>): Promise<AllowanceRead[]> {
+  async function allowanceReads(
+    decoded: ReturnType<typeof decodeLogs>,
+    carry: StepCarry,
+  ): Promise<AllowanceRead[]> {
+    const key = (token: string, owner: string, spender: string) => `${token}|${owner}|${spender}`;
+    // Events in chain order; what this piece approves is known to the pieces after it, written
+    // or not yet.
+    const events = [...decoded.erc20Approvals].sort((x, y) =>
+      x.blockNumber === y.blockNumber ? x.logIndex - y.logIndex : x.blockNumber < y.blockNumber ? -1 : 1,
+    );
+    const remember = () => {
+      for (const a of events) carry.allowances.set(key(a.token, a.owner, a.spender), a.value);
+    };
+    const transfers = decoded.erc20Transfers;
+    if (transfers.length === 0) {
+      remember();
+      return [];
+    }
+    const owners = [...new Set(transfers.map((t) => t.from))];
+    const tokens = [...new Set(transfers.map((t) => t.token))];
+    // The newest value per (token|owner|spender), as known before this piece: written, then
+    // carried from this step's pieces not yet written (newer)…
+    const current = new Map<string, bigint>();
+    for (const p of await store.approvalsOf(chainId, owners, tokens))
+      current.set(key(p.token, p.owner, p.spender), p.value);
+    for (const [k, v] of carry.allowances) current.set(k, v);
+    if (current.size === 0 && events.length === 0) return [];
     // (token|owner) → blocks in which the owner sent that token.
     const spends = new Map<string, Set<bigint>>();
-    for (const t of decoded.erc20Transfers) {
+    for (const t of transfers) {
       const k = `${t.token}|${t.from}`;
       if (!spends.has(k)) spends.set(k, new Set());
       spends.get(k)!.add(t.blockNumber);
     }
-    if (spends.size === 0) return [];
-    const owners = [...new Set(decoded.erc20Transfers.map((t) => t.from))];
-    const tokens = [...new Set(decoded.erc20Transfers.map((t) => t.token))];
-    // The newest value per (token|owner|spender), as known before this chunk…
-    const current = new Map<string, bigint>();
-    for (const p of await store.approvalsOf(chainId, owners, tokens))
-      current.set(`${p.token}|${p.owner}|${p.spender}`, p.value);
     // …then events and reads in chain order, block by block.
-    const events = [...decoded.erc20Approvals].sort((x, y) =>
-      x.blockNumber === y.blockNumber ? x.logIndex - y.logIndex : x.blockNumber < y.blockNumber ? -1 : 1,
-    );
     const blocks = [...new Set([...spends.values()].flatMap((b) => [...b]))].sort((x, y) =>
       x < y ? -1 : x > y ? 1 : 0,
     );
@@ -435,7 +545,7 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
     for (const block of blocks) {
       while (e < events.length && events[e]!.blockNumber <= block) {
         const a = events[e++]!;
-        current.set(`${a.token}|${a.owner}|${a.spender}`, a.value);
+        current.set(key(a.token, a.owner, a.spender), a.value);
       }
       const due = [...current.keys()]
         .filter((k) => {
@@ -453,6 +563,23 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
         out.push({ token: r.token, owner: r.owner, spender: r.spender, blockNumber: block, value: r.value });
       }
     }
+    // Chain order per key: an event after the last read of its block is newer than the read.
+    const final = new Map<string, bigint>();
+    let r = 0;
+    let ev = 0;
+    while (r < out.length || ev < events.length) {
+      const a = events[ev];
+      const x = out[r];
+      // A read is at the end of its block: events of the same block come first.
+      if (a !== undefined && (x === undefined || a.blockNumber <= x.blockNumber)) {
+        final.set(key(a.token, a.owner, a.spender), a.value);
+        ev++;
+      } else if (x !== undefined) {
+        final.set(key(x.token, x.owner, x.spender), x.value);
+        r++;
+      }
+    }
+    for (const [k, v] of final) carry.allowances.set(k, v);
     return out;
   }
 

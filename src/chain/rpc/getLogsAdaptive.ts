@@ -6,9 +6,15 @@ import type { ChainRpc, RpcLog } from './types.js';
 /** Default upper bound of the span when growing, in blocks. */
 export const LOGS_DEFAULT_MAX_SPAN = 10_000n;
 /** A chunk with at most this many logs… */
-export const LOGS_SMALL_RESULT = 1_000;
+export const LOGS_SMALL_RESULT = 2_500;
 /** …answered within this many ms is cheap: the next span grows by half. */
 export const LOGS_FAST_RESPONSE_MS = 2_000;
+/**
+ * A chunk with more logs than this is heavy: the next span shrinks in proportion, to about this
+ * many logs. Providers cap answers near here anyway (10,000 logs is common), a 10,000-log answer
+ * is ~7 MB of JSON, and chunks of this size let the caller write one while the next is fetched.
+ */
+export const LOGS_LARGE_RESULT = 10_000;
 
 /**
  * What `getLogsAdaptive` learns about an endpoint, kept by the caller across calls (one per chain
@@ -29,6 +35,7 @@ export type GetLogsAdaptiveOptions = {
   now?: () => number;
   smallResult?: number;
   fastResponseMs?: number;
+  largeResult?: number;
 };
 
 /**
@@ -37,7 +44,8 @@ export type GetLogsAdaptiveOptions = {
  * never overlap, so every log comes exactly once, in order. A "range too large / too many results"
  * error (see `RANGE_TOO_LARGE_MESSAGES`) halves the span, or uses the span the error suggests, and
  * asks again from the same block; a single block that is still refused is an `RpcError` of kind
- * `range-too-large`. Other errors are thrown as they are (the chunks yielded so far stay valid).
+ * `range-too-large`. An answer heavier than `largeResult` logs shrinks the next span to about that
+ * many; small, fast answers grow it by half. Other errors are thrown as they are (the chunks yielded so far stay valid).
  * @example
  * const state = { span: 2_000n };
  * for await (const chunk of getLogsAdaptive(rpc, { fromBlock: 0n, toBlock: head, topics: [TRANSFER] }, state)) {
@@ -58,6 +66,7 @@ export async function* getLogsAdaptive(
 ): AsyncGenerator<AdaptiveLogChunk, void, undefined> {
   const now = options.now ?? Date.now;
   const smallResult = options.smallResult ?? LOGS_SMALL_RESULT;
+  const largeResult = Math.max(1, options.largeResult ?? LOGS_LARGE_RESULT);
   const fastMs = options.fastResponseMs ?? LOGS_FAST_RESPONSE_MS;
   const maxSpan = state.maxSpan ?? LOGS_DEFAULT_MAX_SPAN;
   if (filter.fromBlock < 0n) throw new RangeError(`fromBlock must be >= 0 (got ${filter.fromBlock})`);
@@ -86,8 +95,13 @@ export async function* getLogsAdaptive(
     }
     const elapsed = now() - started;
     yield { fromBlock: from, toBlock: to, logs };
-    // Only a full-span chunk says something about the span (the tail of a range is short anyway).
-    if (size === span && logs.length <= smallResult && elapsed <= fastMs) {
+    if (logs.length > largeResult && size > 1n) {
+      // Heavy: aim the next call at about `largeResult` logs (any chunk says so, even a short tail).
+      const aimed = (size * BigInt(largeResult)) / BigInt(logs.length);
+      state.span = aimed < 1n ? 1n : aimed;
+    }
+    // Only a full-span chunk says something about growing (the tail of a range is short anyway).
+    else if (size === span && logs.length <= smallResult && elapsed <= fastMs) {
       const grown = (span * 3n) / 2n > span ? (span * 3n) / 2n : span + 1n;
       state.span = grown > maxSpan ? maxSpan : grown;
     }

@@ -898,6 +898,26 @@ describe('getLogsAdaptive', () => {
     expect(state.span).toBe(60n);
   });
 
+  it('shrinks the span in proportion after a heavy answer, to about largeResult logs', async () => {
+    const fake = logServer(all, () => null);
+    const server = await startServer(fake.handler);
+    const { rpc } = rpcFor([server.url]);
+    // Blocks 200..209 hold 40 logs each: 5 blocks are 200 logs > 50, so the next calls ask for
+    // 5 × 50 / 200 = 1 block (40 logs) at a time.
+    const state = { span: 5n };
+    const chunks = await collect(
+      getLogsAdaptive(rpc, { fromBlock: 200n, toBlock: 209n }, state, {
+        now: () => 0,
+        smallResult: 25,
+        largeResult: 50,
+      }),
+    );
+    expect(chunks.map((c) => Number(c.toBlock - c.fromBlock + 1n))).toEqual([5, 1, 1, 1, 1, 1]);
+    expect(chunks.map((c) => c.logs.length)).toEqual([200, 40, 40, 40, 40, 40]);
+    expect(state.span).toBe(1n);
+    expectContiguous(chunks, 200n, 209n);
+  });
+
   it('does not grow when answers are slow or large', async () => {
     const fake = logServer(all, () => null);
     const server = await startServer(fake.handler);

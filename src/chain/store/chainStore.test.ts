@@ -126,10 +126,12 @@ describe('table statistics after bulk writes', () => {
     // autovacuum may analyze it by itself meanwhile; PGlite has none.)
     if (db.kind === 'pglite') expect(await reltuples()).toBeLessThanOrEqual(0);
     await store.apply(1, batch(1), 0);
+    await store.statisticsSettled();
     // 3,000 rows: analyzed.
     expect(await reltuples()).toBe(1000);
     await store.apply(1, batch(2), 0);
     await store.apply(1, batch(3), 0);
+    await store.statisticsSettled();
     const plan = (
       await db.query<Record<string, string>>(
         `explain select holder from erc20_balances where chain_id = 1 and token = $1 and balance > 0

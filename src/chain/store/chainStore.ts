@@ -1,5 +1,5 @@
-import type { Db, Queryable } from '../../db/index.js';
-import { balanceDeltas, type DecodedLogs } from '../derive/decodeLogs.js';
+import { copyTextLine, type Db, pgArray, type Queryable } from '../../db/index.js';
+import { type DecodedLogs, ZERO_ADDRESS } from '../derive/decodeLogs.js';
 
 /** A block header as stored. */
 export type BlockRow = {
@@ -96,9 +96,14 @@ export type ChainStore = {
    * Write a batch and move the checkpoint, atomically: a crash leaves all of it or none. With a
    * fence, the same transaction first renews the writer's lease (`LeaseLostError` if another
    * process holds it) and moves the checkpoint only from `fence.previous` (compare-and-set;
-   * `CheckpointConflictError` otherwise).
+   * `CheckpointConflictError` otherwise). A `PreparedBatch` (from `prepare`) skips the CPU work.
    */
-  apply(chainId: number, batch: ChainBatch, now: number, fence?: WriteFence): Promise<void>;
+  apply(chainId: number, batch: ChainBatch | PreparedBatch, now: number, fence?: WriteFence): Promise<void>;
+  /**
+   * Lay a batch out for `apply` (pure CPU, no I/O): done while the previous batch is being
+   * written, the two overlap.
+   */
+  prepare(chainId: number, batch: ChainBatch): PreparedBatch;
   /**
    * Undo everything above `ancestor` (a reorg): balances are reversed by the transfers
    * removed, then every derived row above it is deleted and the checkpoint moves back.
@@ -126,44 +131,75 @@ export type ChainStore = {
   /** Take the lease from `from` (a holder known to be dead), only if it still holds it. */
   takeLease(chainId: number, from: string, to: string, now: number, ttlMs: number): Promise<boolean>;
   release(chainId: number, holder: string): Promise<void>;
+  /** Resolves once a statistics refresh running in the background (PostgreSQL) is done. */
+  statisticsSettled(): Promise<void>;
 };
 
-async function insertBatch(q: Queryable, chainId: number, b: ChainBatch): Promise<void> {
+/** One step of a prepared batch: a parameterized statement, or a COPY of text rows. */
+type Statement =
+  | { sql: string; params: unknown[] }
+  | { copy: string; columns: readonly string[]; rows: string };
+
+async function run(q: Queryable, st: Statement): Promise<void> {
+  if ('copy' in st) await q.copyIn(st.copy, st.columns, st.rows, 'text');
+  else await q.query(st.sql, st.params);
+}
+
+/**
+ * A batch laid out as the statements that write it: the CPU work of a write (balance deltas,
+ * sorting, array literals), done by `prepare` ahead of the write so that it overlaps the
+ * database's work on the previous batch.
+ */
+export class PreparedBatch {
+  constructor(
+    readonly chainId: number,
+    readonly batch: ChainBatch,
+    /** @internal */ readonly statements: readonly Statement[],
+  ) {}
+}
+
+// Array parameters are sent as array literals built by `pgArray`: the driver's per-element
+// escaping was ~10 % of the indexer's CPU on large batches.
+/** The column of `rows` picked by `f`, as an array literal. */
+function col<T>(rows: readonly T[], f: (r: T) => string | number | bigint | null): string {
+  return pgArray(rows.map(f));
+}
+
+/** The statements that write `b` (blocks, transfers, balances, allowances, NFTs, contracts, tokens). */
+function batchStatements(chainId: number, b: ChainBatch): Statement[] {
+  const out: Statement[] = [];
   const { erc20Transfers: tr, erc20Approvals: ap, nftTransfers: nft } = b.decoded;
   if (b.blocks.length > 0)
-    await q.query(
-      `insert into chain_blocks (chain_id, number, hash, parent_hash, timestamp, gas_used, base_fee, tx_count)
+    out.push({
+      sql: `insert into chain_blocks (chain_id, number, hash, parent_hash, timestamp, gas_used, base_fee, tx_count)
        select $1, * from unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::numeric[], $7::numeric[], $8::int[])
        on conflict (chain_id, number) do update set hash = excluded.hash, parent_hash = excluded.parent_hash,
          timestamp = excluded.timestamp, gas_used = coalesce(excluded.gas_used, chain_blocks.gas_used),
          base_fee = coalesce(excluded.base_fee, chain_blocks.base_fee), tx_count = coalesce(excluded.tx_count, chain_blocks.tx_count)`,
-      [
+      params: [
         chainId,
-        b.blocks.map((x) => s(x.number)),
-        b.blocks.map((x) => x.hash),
-        b.blocks.map((x) => x.parentHash),
-        b.blocks.map((x) => s(x.timestamp)),
-        b.blocks.map((x) => s(x.gasUsed)),
-        b.blocks.map((x) => s(x.baseFee)),
-        b.blocks.map((x) => x.txCount),
+        col(b.blocks, (x) => x.number),
+        col(b.blocks, (x) => x.hash),
+        col(b.blocks, (x) => x.parentHash),
+        col(b.blocks, (x) => x.timestamp),
+        col(b.blocks, (x) => x.gasUsed),
+        col(b.blocks, (x) => x.baseFee),
+        col(b.blocks, (x) => x.txCount),
       ],
-    );
+    });
   if (tr.length > 0) {
-    await q.query(
-      `insert into erc20_transfers (chain_id, block_number, log_index, tx_hash, token, sender, recipient, value)
-       select $1, * from unnest($2::bigint[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::numeric[])`,
-      [
-        chainId,
-        tr.map((t) => s(t.blockNumber)),
-        tr.map((t) => t.logIndex),
-        tr.map((t) => t.txHash),
-        tr.map((t) => t.token),
-        tr.map((t) => t.from),
-        tr.map((t) => t.to),
-        tr.map((t) => s(t.value)),
-      ],
-    );
-    await addBalances(q, chainId, balanceDeltas(tr), 1n);
+    // COPY: ~20 % faster than INSERT … SELECT FROM unnest on 20,000-row batches (bulk heap
+    // inserts, no array parsing).
+    let rows = '';
+    for (const t of tr)
+      rows += copyTextLine([chainId, t.blockNumber, t.logIndex, t.txHash, t.token, t.from, t.to, t.value]);
+    out.push({
+      copy: 'erc20_transfers',
+      columns: ['chain_id', 'block_number', 'log_index', 'tx_hash', 'token', 'sender', 'recipient', 'value'],
+      rows,
+    });
+    const balances = balanceStatement(chainId, holderDeltas(tr), 1n);
+    if (balances) out.push(balances);
   }
   // Allowance snapshots in chain order: events by log index, then reads at the end of their block.
   const snaps = [
@@ -179,113 +215,144 @@ async function insertBatch(q: Queryable, chainId: number, b: ChainBatch): Promis
       seqByBlock.set(x.blockNumber, n);
       return x.source === 'read' ? 100_000 + n : x.order;
     });
-    await q.query(
-      `insert into erc20_allowances (chain_id, block_number, seq, token, owner, spender, value, source, tx_hash)
+    out.push({
+      sql: `insert into erc20_allowances (chain_id, block_number, seq, token, owner, spender, value, source, tx_hash)
        select $1, * from unnest($2::bigint[], $3::int[], $4::text[], $5::text[], $6::text[], $7::numeric[], $8::text[], $9::text[])`,
-      [
+      params: [
         chainId,
-        snaps.map((x) => s(x.blockNumber)),
-        seq,
-        snaps.map((x) => x.token),
-        snaps.map((x) => x.owner),
-        snaps.map((x) => x.spender),
-        snaps.map((x) => s(x.value)),
-        snaps.map((x) => x.source),
-        snaps.map((x) => ('txHash' in x ? x.txHash : null)),
+        col(snaps, (x) => x.blockNumber),
+        pgArray(seq),
+        col(snaps, (x) => x.token),
+        col(snaps, (x) => x.owner),
+        col(snaps, (x) => x.spender),
+        col(snaps, (x) => x.value),
+        col(snaps, (x) => x.source),
+        col(snaps, (x) => ('txHash' in x ? (x.txHash as string) : null)),
       ],
-    );
+    });
   }
   if (nft.length > 0)
-    await q.query(
-      `insert into nft_transfers (chain_id, block_number, log_index, batch_index, tx_hash, token, standard, operator, sender, recipient, token_id, amount)
+    out.push({
+      sql: `insert into nft_transfers (chain_id, block_number, log_index, batch_index, tx_hash, token, standard, operator, sender, recipient, token_id, amount)
        select $1, * from unnest($2::bigint[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::numeric[], $12::numeric[])`,
-      [
+      params: [
         chainId,
-        nft.map((t) => s(t.blockNumber)),
-        nft.map((t) => t.logIndex),
-        nft.map((t) => t.batchIndex),
-        nft.map((t) => t.txHash),
-        nft.map((t) => t.token),
-        nft.map((t) => t.standard),
-        nft.map((t) => t.operator),
-        nft.map((t) => t.from),
-        nft.map((t) => t.to),
-        nft.map((t) => s(t.tokenId)),
-        nft.map((t) => s(t.amount)),
+        col(nft, (t) => t.blockNumber),
+        col(nft, (t) => t.logIndex),
+        col(nft, (t) => t.batchIndex),
+        col(nft, (t) => t.txHash),
+        col(nft, (t) => t.token),
+        col(nft, (t) => t.standard),
+        col(nft, (t) => t.operator),
+        col(nft, (t) => t.from),
+        col(nft, (t) => t.to),
+        col(nft, (t) => t.tokenId),
+        col(nft, (t) => t.amount),
       ],
-    );
-  if (b.nativeTransfers.length > 0)
-    await q.query(
-      `insert into native_transfers (chain_id, block_number, tx_index, tx_hash, sender, recipient, value)
+    });
+  const nat = b.nativeTransfers;
+  if (nat.length > 0)
+    out.push({
+      sql: `insert into native_transfers (chain_id, block_number, tx_index, tx_hash, sender, recipient, value)
        select $1, * from unnest($2::bigint[], $3::int[], $4::text[], $5::text[], $6::text[], $7::numeric[])`,
-      [
+      params: [
         chainId,
-        b.nativeTransfers.map((t) => s(t.blockNumber)),
-        b.nativeTransfers.map((t) => t.txIndex),
-        b.nativeTransfers.map((t) => t.txHash),
-        b.nativeTransfers.map((t) => t.from),
-        b.nativeTransfers.map((t) => t.to),
-        b.nativeTransfers.map((t) => s(t.value)),
+        col(nat, (t) => t.blockNumber),
+        col(nat, (t) => t.txIndex),
+        col(nat, (t) => t.txHash),
+        col(nat, (t) => t.from),
+        col(nat, (t) => t.to),
+        col(nat, (t) => t.value),
       ],
-    );
+    });
   if (b.contracts.length > 0)
-    await q.query(
-      `insert into chain_contracts (chain_id, address, block_number, created_at, tx_hash, creator)
+    out.push({
+      sql: `insert into chain_contracts (chain_id, address, block_number, created_at, tx_hash, creator)
        select $1, * from unnest($2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[])
        on conflict (chain_id, address) do nothing`,
-      [
+      params: [
         chainId,
-        b.contracts.map((c) => c.address),
-        b.contracts.map((c) => s(c.blockNumber)),
-        b.contracts.map((c) => s(c.createdAt)),
-        b.contracts.map((c) => c.txHash),
-        b.contracts.map((c) => c.creator),
+        col(b.contracts, (c) => c.address),
+        col(b.contracts, (c) => c.blockNumber),
+        col(b.contracts, (c) => c.createdAt),
+        col(b.contracts, (c) => c.txHash),
+        col(b.contracts, (c) => c.creator),
       ],
-    );
+    });
   if (b.tokens.length > 0)
-    await q.query(
-      `insert into chain_tokens (chain_id, address, standard, name, symbol, decimals, first_block)
+    out.push({
+      sql: `insert into chain_tokens (chain_id, address, standard, name, symbol, decimals, first_block)
        select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bigint[])
        on conflict (chain_id, address) do nothing`,
-      [
+      params: [
         chainId,
-        b.tokens.map((t) => t.address),
-        b.tokens.map((t) => t.standard),
-        b.tokens.map((t) => t.name),
-        b.tokens.map((t) => t.symbol),
-        b.tokens.map((t) => t.decimals),
-        b.tokens.map((t) => s(t.firstBlock)),
+        col(b.tokens, (t) => t.address),
+        col(b.tokens, (t) => t.standard),
+        col(b.tokens, (t) => t.name),
+        col(b.tokens, (t) => t.symbol),
+        col(b.tokens, (t) => t.decimals),
+        col(b.tokens, (t) => t.firstBlock),
       ],
-    );
+    });
+  return out;
 }
 
-async function addBalances(
-  q: Queryable,
+/**
+ * Net balance change per holder and token (the zero address is not a holder), as
+ * `balanceDeltas` but keyed holder → token → delta: no concatenated key per transfer, and the
+ * order the balance upsert wants.
+ */
+function holderDeltas(
+  transfers: readonly { token: string; from: string; to: string; value: bigint }[],
+): Map<string, Map<string, bigint>> {
+  const out = new Map<string, Map<string, bigint>>();
+  const add = (holder: string, token: string, v: bigint) => {
+    let m = out.get(holder);
+    if (m === undefined) {
+      m = new Map();
+      out.set(holder, m);
+    }
+    const was = m.get(token);
+    m.set(token, was === undefined ? v : was + v);
+  };
+  for (const t of transfers) {
+    if (t.from === t.to) continue;
+    if (t.from !== ZERO_ADDRESS) add(t.from, t.token, -t.value);
+    if (t.to !== ZERO_ADDRESS) add(t.to, t.token, t.value);
+  }
+  return out;
+}
+
+const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The balance upsert for these deltas (times `sign`), or null when nothing changes. */
+function balanceStatement(
   chainId: number,
-  deltas: Map<string, bigint>,
+  deltas: Map<string, Map<string, bigint>>,
   sign: 1n | -1n,
-): Promise<void> {
-  if (deltas.size === 0) return;
+): Statement | null {
   const tokens: string[] = [];
   const holders: string[] = [];
   const values: string[] = [];
-  // In primary-key order: the upsert then walks the (chain, token, holder) index and the heap in
+  // In primary-key order (holder, token): the upsert then walks the key index and the heap in
   // order instead of at random (~30 % faster on large batches, measured with bench/chain).
-  const sorted = [...deltas].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
-  for (const [k, v] of sorted) {
-    if (v === 0n) continue;
-    const i = k.indexOf('|');
-    tokens.push(k.slice(0, i));
-    holders.push(k.slice(i + 1));
-    values.push((v * sign).toString());
+  for (const holder of [...deltas.keys()].sort(byString)) {
+    const m = deltas.get(holder)!;
+    for (const token of [...m.keys()].sort(byString)) {
+      const v = m.get(token)!;
+      if (v === 0n) continue;
+      holders.push(holder);
+      tokens.push(token);
+      values.push((v * sign).toString());
+    }
   }
-  if (tokens.length === 0) return;
-  await q.query(
-    `insert into erc20_balances (chain_id, token, holder, balance)
+  if (tokens.length === 0) return null;
+  return {
+    sql: `insert into erc20_balances (chain_id, token, holder, balance)
      select $1, * from unnest($2::text[], $3::text[], $4::numeric[])
-     on conflict (chain_id, token, holder) do update set balance = erc20_balances.balance + excluded.balance`,
-    [chainId, tokens, holders, values],
-  );
+     on conflict (chain_id, holder, token) do update set balance = erc20_balances.balance + excluded.balance`,
+    params: [chainId, pgArray(tokens), pgArray(holders), pgArray(values)],
+  };
 }
 
 /**
@@ -359,16 +426,17 @@ function rowsOf(batch: ChainBatch): number {
  * Refresh the planner's statistics once enough rows were written: ANALYZE on PostgreSQL (its
  * autovacuum does the vacuuming), VACUUM (ANALYZE) on PGlite, which has no autovacuum and would
  * otherwise keep every dead row version of the balance upserts and reorg deletes. The thresholds
- * grow with the data, so the cost stays a fixed share of the writing.
+ * grow with the data, so the cost stays a fixed share of the writing. On PostgreSQL the ANALYZE
+ * runs on its own connection while the indexer goes on writing (it takes a lock that inserts do
+ * not wait for): a historical sync spent ~9 % of its time waiting for it. PGlite has one
+ * connection, so there it runs in line.
  */
 function createMaintenance(db: Db, minRows: number) {
   let written = 0;
   let since = 0;
-  return async function afterWrite(rows: number): Promise<void> {
-    written += rows;
-    since += rows;
-    if (since < Math.max(minRows, written * ANALYZE_GROWTH)) return;
-    since = 0;
+  let running: Promise<void> = Promise.resolve();
+  let busy = false;
+  const refresh = async () => {
     const tables = CHAIN_TABLES.join(', ');
     try {
       await db.exec(db.kind === 'pglite' ? `vacuum (analyze) ${tables}` : `analyze ${tables}`);
@@ -377,11 +445,33 @@ function createMaintenance(db: Db, minRows: number) {
       // threshold tries again.
     }
   };
+  return {
+    async afterWrite(rows: number): Promise<void> {
+      written += rows;
+      since += rows;
+      if (since < Math.max(minRows, written * ANALYZE_GROWTH)) return;
+      if (db.kind === 'pglite') {
+        since = 0;
+        await refresh();
+        return;
+      }
+      // One at a time: past thresholds that come while one runs wait for the next write.
+      if (busy) return;
+      since = 0;
+      busy = true;
+      running = refresh().finally(() => {
+        busy = false;
+      });
+    },
+    settled: () => running,
+  };
 }
 
 export function createChainStore(db: Db, options: { analyzeMinRows?: number } = {}): ChainStore {
-  const afterWrite = createMaintenance(db, options.analyzeMinRows ?? ANALYZE_MIN_ROWS);
+  const maintenance = createMaintenance(db, options.analyzeMinRows ?? ANALYZE_MIN_ROWS);
   return {
+    statisticsSettled: () => maintenance.settled(),
+
     async checkpoint(chainId) {
       const rows = await db.query<{ block: string | number; hash: string | null }>(
         'select block, hash from chain_checkpoints where chain_id = $1',
@@ -407,7 +497,14 @@ export function createChainStore(db: Db, options: { analyzeMinRows?: number } = 
       }));
     },
 
-    async apply(chainId, batch, now, fence) {
+    prepare(chainId, batch) {
+      return new PreparedBatch(chainId, batch, batchStatements(chainId, batch));
+    },
+
+    async apply(chainId, input, now, fence) {
+      const prepared = input instanceof PreparedBatch && input.chainId === chainId ? input : undefined;
+      const batch = input instanceof PreparedBatch ? input.batch : input;
+      const statements = prepared ? prepared.statements : batchStatements(chainId, batch);
       await db.transaction(async (tx) => {
         const cp = [chainId, s(batch.checkpoint.block), batch.checkpoint.hash, now];
         if (fence) {
@@ -436,9 +533,9 @@ export function createChainStore(db: Db, options: { analyzeMinRows?: number } = 
              on conflict (chain_id) do update set block = excluded.block, hash = excluded.hash, updated_at = excluded.updated_at`,
             cp,
           );
-        await insertBatch(tx, chainId, batch);
+        for (const st of statements) await run(tx, st);
       });
-      await afterWrite(rowsOf(batch));
+      await maintenance.afterWrite(rowsOf(batch));
     },
 
     async rollback(chainId, ancestor, now, fence) {
@@ -448,18 +545,14 @@ export function createChainStore(db: Db, options: { analyzeMinRows?: number } = 
           `select token, sender, recipient, value::text from erc20_transfers where chain_id = $1 and block_number > $2::bigint`,
           [chainId, s(ancestor)],
         );
-        const deltas = balanceDeltas(
-          removed.map((r, i) => ({
-            blockNumber: 0n,
-            logIndex: i,
-            txHash: '',
-            token: r.token,
-            from: r.sender,
-            to: r.recipient,
-            value: BigInt(r.value),
-          })),
+        const undo = balanceStatement(
+          chainId,
+          holderDeltas(
+            removed.map((r) => ({ token: r.token, from: r.sender, to: r.recipient, value: BigInt(r.value) })),
+          ),
+          -1n,
         );
-        await addBalances(tx, chainId, deltas, -1n);
+        if (undo) await run(tx, undo);
         for (const t of BLOCK_TABLES)
           await tx.query(`delete from ${t} where chain_id = $1 and block_number > $2::bigint`, [
             chainId,
