@@ -1,3 +1,4 @@
+import type { Hex } from 'viem';
 import {
   address,
   array,
@@ -12,30 +13,40 @@ import type { RpcLog } from './types.js';
 
 // EVM LOG0..LOG4: never more than four topics.
 const MAX_TOPICS = 4;
+const TOPIC_PATHS = ['.topics[0]', '.topics[1]', '.topics[2]', '.topics[3]'];
 
 /**
  * Decode and validate one log of `eth_getLogs` or of a receipt. A pending log (null block number
  * or hash) is rejected: the indexer only reads mined blocks.
  * @example decodeLog(raw, 'logs[0]').blockNumber // 19000000n
  */
-export function decodeLog(raw: unknown, path: string): RpcLog {
-  const o = object(raw, path);
-  const topics = array(o.topics, `${path}.topics`);
-  if (topics.length > MAX_TOPICS)
-    throw new DecodeError(`${path}.topics`, `has ${topics.length} entries (max 4)`);
-  if (o.removed !== undefined && typeof o.removed !== 'boolean')
-    throw new DecodeError(`${path}.removed`, 'is not a boolean');
-  return {
-    address: address(o.address, `${path}.address`),
-    topics: topics.map((t, i) => hash32(t, `${path}.topics[${i}]`)),
-    data: hexData(o.data, `${path}.data`),
-    blockNumber: quantity(o.blockNumber, `${path}.blockNumber`),
-    blockHash: hash32(o.blockHash, `${path}.blockHash`),
-    transactionHash: hash32(o.transactionHash, `${path}.transactionHash`),
-    transactionIndex: smallQuantity(o.transactionIndex, `${path}.transactionIndex`),
-    logIndex: smallQuantity(o.logIndex, `${path}.logIndex`),
-    removed: o.removed === true,
-  };
+export function decodeLog(raw: unknown, path: string | (() => string)): RpcLog {
+  // Paths name the field only when something is wrong: building them for every field of every
+  // log was a good share of the allocations of a 10,000-log answer.
+  try {
+    const o = object(raw, '');
+    const topics = array(o.topics, '.topics');
+    if (topics.length > MAX_TOPICS) throw new DecodeError('.topics', `has ${topics.length} entries (max 4)`);
+    if (o.removed !== undefined && typeof o.removed !== 'boolean')
+      throw new DecodeError('.removed', 'is not a boolean');
+    const decodedTopics = new Array<Hex>(topics.length);
+    for (let i = 0; i < topics.length; i++) decodedTopics[i] = hash32(topics[i], TOPIC_PATHS[i]!);
+    return {
+      address: address(o.address, '.address'),
+      topics: decodedTopics,
+      data: hexData(o.data, '.data'),
+      blockNumber: quantity(o.blockNumber, '.blockNumber'),
+      blockHash: hash32(o.blockHash, '.blockHash'),
+      transactionHash: hash32(o.transactionHash, '.transactionHash'),
+      transactionIndex: smallQuantity(o.transactionIndex, '.transactionIndex'),
+      logIndex: smallQuantity(o.logIndex, '.logIndex'),
+      removed: o.removed === true,
+    };
+  } catch (err) {
+    if (!(err instanceof DecodeError)) throw err;
+    const at = typeof path === 'string' ? path : path();
+    throw new DecodeError(`${at}${err.path}`, err.message.slice(err.path.length + 1));
+  }
 }
 
 /**
@@ -45,7 +56,7 @@ export function decodeLog(raw: unknown, path: string): RpcLog {
  * @example decodeLogs(raw, 100n, 199n)
  */
 export function decodeLogs(raw: unknown, fromBlock?: bigint, toBlock?: bigint): RpcLog[] {
-  const logs = array(raw, 'logs').map((l, i) => decodeLog(l, `logs[${i}]`));
+  const logs = array(raw, 'logs').map((l, i) => decodeLog(l, () => `logs[${i}]`));
   logs.forEach((l, i) => {
     if (
       (fromBlock !== undefined && l.blockNumber < fromBlock) ||

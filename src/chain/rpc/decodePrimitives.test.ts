@@ -62,6 +62,15 @@ describe('decodeLogs', () => {
       /max 4/,
     );
   });
+
+  it('names the log and field that is wrong, and what was wrong with it', () => {
+    const bad = [log(1, 0), log(1, 1), { ...log(1, 2), topics: [`0x${'22'.repeat(32)}`, '0x12'] }];
+    expect(() => decodeLogs(bad)).toThrow('logs[2].topics[1] is not a 32-byte hash (got "0x12")');
+    expect(() => decodeLogs([log(1, 0), { ...log(1, 1), address: 'nope' }])).toThrow(
+      'logs[1].address is not an address (got "nope")',
+    );
+    expect(() => decodeLogs([7])).toThrow('logs[0] is not an object (got 7)');
+  });
 });
 
 describe('decodeFeeHistory', () => {
