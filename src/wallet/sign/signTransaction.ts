@@ -1,5 +1,5 @@
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { type Hex, hexToBytes, keccak256, serializeTransaction } from 'viem';
+import { bytesToHex, type Hex, hexToBytes, serializeTransaction } from 'viem';
 import { assertPrivateKey } from './assertPrivateKey.js';
 import {
   type EvmTransaction,
@@ -38,5 +38,6 @@ export function signTransaction(request: EvmTransactionRequest, privateKey: Uint
   const { r, s, yParity } = signDigest(digest, privateKey);
   // viem derives the EIP-155 v (chainId * 2 + 35 + parity) from `v` 27/28 and the chain id.
   const raw = serializeTransaction(serializable, { r, s, v: 27n + BigInt(yParity), yParity });
-  return { raw, hash: keccak256(raw), transaction };
+  // keccak over the bytes: viem's hex-in/hex-out keccak256 cost ~14 µs of a ~35 µs wrapper, this ~9.
+  return { raw, hash: bytesToHex(keccak_256(hexToBytes(raw))), transaction };
 }
