@@ -16,6 +16,7 @@
 //   node bench/chain/run.mjs                                  # both modes, PGlite
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test node bench/chain/run.mjs
 //   node bench/chain/run.mjs --mode rpc --rpc-transfers 200000 --rounds 3 [--uniform]
+//   node bench/chain/run.mjs --mode rpc --batch-logs 20000,1000000   # the indexer's maxBatchLogs, compared
 //   node bench/chain/run.mjs --mode write --transfers 1000000 --queries 2000
 //   node bench/chain/run.mjs --mode upsert     # balance upserts in key order vs arrival order
 //   --targets pglite|postgres|pglite,postgres   only these stores (default: PGlite, and PostgreSQL with DATABASE_URL)
