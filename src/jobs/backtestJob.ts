@@ -9,6 +9,7 @@ import {
   smaCross,
 } from '../backtest/index.js';
 import { NoMarketDataError } from '../internal/errors.js';
+import { alignTime } from '../market/candles.js';
 import { barsToColumns } from '../market/store.js';
 import { INTERVAL_MS, type Interval } from '../market/types.js';
 import type { Services } from '../services/index.js';
@@ -101,8 +102,10 @@ export function backtestJobHandler(services: Services): JobHandler {
     const to = Math.min(spec.to ?? clock, clock);
     await ctx.progress(0.02, 'loading bars');
     const wanted = spec.from === null ? MAX_BACKTEST_BARS : Math.ceil((to - spec.from) / step) + warmup + 1;
+    // `closedBars` bounds open times (inclusive): a bar opening at `alignTime(to)` or later
+    // closes after `to`, so it is not "closed by" it.
     const loaded = await services.market.closedBars(spec.asset, spec.interval, {
-      to,
+      to: alignTime(to, spec.interval) - 1,
       limit: Math.min(MAX_BACKTEST_BARS, Math.max(wanted, warmup + 2)),
     });
     const bars = loaded?.bars ?? [];

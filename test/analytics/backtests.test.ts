@@ -152,6 +152,21 @@ describe('backtest jobs', () => {
     expect((await call('GET', '/v1/backtests', undefined, otherKey)).body.data).toEqual([]);
   });
 
+  it("uses only bars closed by 'to': the bar opening at 'to' closes after it and is left out", async () => {
+    // No 'from': every stored bar up to 'to' is read (the bars open daily from 2023-01-01).
+    const r = await call('POST', '/v1/backtests', {
+      asset: 'bitcoin',
+      interval: '1d',
+      to: '2023-06-01',
+      strategy: { type: 'sma-cross', fast: 10, slow: 30 },
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    const job = await finished(r.body.id);
+    expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
+    // The last bar used opens 2023-05-31 and closes at 'to'.
+    expect(job.result.to).toBe('2023-06-01T00:00:00.000Z');
+  });
+
   it('streams progress over SSE and ends with the result (signals strategy)', async () => {
     const r = await call('POST', '/v1/backtests', {
       asset: 'bitcoin',
