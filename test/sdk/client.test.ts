@@ -750,6 +750,34 @@ describe.each(['ws', 'sse'] as const)('stream over %s', (transport) => {
     expect(stream.state).toBe('closed');
   });
 
+  it('a stream whose key is refused closes with an error instead of reconnecting', async () => {
+    const bad = createSextantClient({ baseUrl: server.url, apiKey: 'sx_live_not_a_key', retries: 0 });
+    const stream = bad.stream({ transport, reconnect: { baseDelayMs: 20, maxDelayMs: 50 } });
+    const reconnects: string[] = [];
+    const errors: Error[] = [];
+    stream.on('reconnecting', (r) => reconnects.push(r.reason));
+    stream.on('error', (e) => errors.push(e));
+    try {
+      const err = await stream.subscribe({ channel: 'prices', assets: ['bitcoin'] }).then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(err).toBeInstanceOf(Error);
+      expect(err!.message).toMatch(/401|API key|UNAUTHORIZED|INVALID_API_KEY/);
+      // WebSocket: closed (the upgrade itself was refused); SSE: idle until another subscribe.
+      await vi.waitFor(() => expect(['closed', 'idle']).toContain(stream.state), {
+        timeout: 5_000,
+        interval: 10,
+      });
+      // Give a reconnect loop the time to show itself: none comes.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(reconnects).toEqual([]);
+      expect(errors.length).toBeGreaterThan(0);
+    } finally {
+      await stream.close();
+    }
+  });
+
   it('a connection silent for idleTimeoutMs is replaced (heartbeats come every 15 s here)', async () => {
     const stream = sx.stream({ transport, idleTimeoutMs: 500, reconnect: { baseDelayMs: 20 } });
     const reasons: string[] = [];

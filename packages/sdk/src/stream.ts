@@ -137,6 +137,17 @@ const DEFAULT_RECONNECT_BASE_DELAY_MS = 500;
 const DEFAULT_RECONNECT_MAX_DELAY_MS = 30_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 45_000;
 const DEFAULT_MAX_BUFFERED_MESSAGES = 10_000;
+// How `ws` reports an upgrade the server answered with an HTTP error instead of 101.
+const REFUSED_UPGRADE = /Unexpected server response: (\d{3})/;
+// Rate limits and server errors pass: those are retried with backoff.
+const RETRYABLE_UPGRADE_STATUS = (status: number) => status === 429 || status >= 500;
+// The API's error codes for the statuses an upgrade can be refused with.
+const UPGRADE_STATUS_CODES: Record<number, string> = {
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+};
+
 // How long close() waits for the WebSocket closing handshake before returning anyway.
 const CLOSE_WAIT_MS = 1_000;
 const WS_OPEN = 1;
@@ -418,13 +429,31 @@ export function createStream(options: StreamOptions): SextantStream {
       }
       handle(msg);
     };
-    // A failed connection reports an error, then a close: the close does the work.
-    s.onerror = () => {};
+    // A failed connection reports an error, then a close: the close does the work. The `ws`
+    // package names the HTTP status of a refused upgrade in the error; a browser's WebSocket
+    // does not (there a refusal looks like any failed connection, and is retried).
+    let refusedStatus: number | null = null;
+    s.onerror = (ev) => {
+      const m = REFUSED_UPGRADE.exec(String((ev as { message?: unknown } | null)?.message ?? ''));
+      if (m) refusedStatus = Number(m[1]);
+    };
     s.onclose = (ev) => {
       resolveClosed();
       if (id !== connId) return;
       socket = null;
-      disconnected(`connection closed (${ev.code}${ev.reason ? ` ${ev.reason}` : ''})`);
+      if (refusedStatus !== null && !RETRYABLE_UPGRADE_STATUS(refusedStatus)) {
+        // Refused for good (bad or revoked key, missing scope): retrying cannot help.
+        const code = UPGRADE_STATUS_CODES[refusedStatus] ?? `HTTP_${refusedStatus}`;
+        const message = `the server refused the WebSocket with HTTP ${refusedStatus} (${code})${refusedStatus === 401 ? ': check the API key' : ''}`;
+        refuse([...entries.keys()], code, message);
+        finish(message, true);
+        return;
+      }
+      disconnected(
+        refusedStatus !== null
+          ? `the server answered the upgrade with HTTP ${refusedStatus}`
+          : `connection closed (${ev.code}${ev.reason ? ` ${ev.reason}` : ''})`,
+      );
     };
   }
 
