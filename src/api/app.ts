@@ -399,7 +399,14 @@ export async function buildApp(services: Services, options: BuildAppOptions = {}
   });
 
   // ---- live streams (WS /v1/stream, SSE /v1/stream/sse): everything else is in stream.ts.
-  await registerStreams(app, services, { now, ...options.streams, authenticator });
+  // Stream subscriptions name assets as the REST API does (id, symbol or CAIP-19), and an
+  // unknown one is refused with ASSET_NOT_FOUND instead of being accepted and never updated.
+  await registerStreams(app, services, {
+    now,
+    resolveAsset: (ref) => services.assets.resolve(ref).id,
+    ...options.streams,
+    authenticator,
+  });
 
   // ---- backtest job progress (SSE): jobEvents.ts.
   registerJobEvents(app, services, authenticator, now);

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { StreamOptions } from '../../src/api/stream.js';
+import { defaultResolveAsset } from '../../src/api/streamProtocol.js';
 import type { CandleUpdate, PriceQuote } from '../../src/market/events.js';
 import {
   DATABASE_URL,
@@ -232,12 +233,47 @@ async function noConnections(server: TestServer): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------
 
+describe('stream subscriptions name assets as the REST API does (the registry)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ ANONYMOUS_RPM: '10000' });
+  });
+  afterEach(async () => {
+    await closeClients();
+  });
+  afterAll(async () => {
+    await stopTestServer(server);
+  });
+
+  it('resolves a symbol to its id and refuses an unknown asset, over WebSocket and SSE', async () => {
+    const c = await connect(`${server.url.replace(/^http/, 'ws')}/v1/stream`);
+    const sym = await c.request({ type: 'subscribe', channel: 'prices', assets: ['ETH', 'bitcoin'] });
+    expect(sym).toMatchObject({ type: 'subscribed', assets: ['ethereum', 'bitcoin'] });
+    // A symbol that names several assets is refused as REST refuses it (409 there).
+    expect(await c.request({ type: 'subscribe', channel: 'prices', assets: ['BTC'] })).toMatchObject({
+      type: 'error',
+      code: 'AMBIGUOUS_SYMBOL',
+    });
+    const refused = await c.request({ type: 'subscribe', channel: 'prices', assets: ['no-such-asset'] });
+    expect(refused).toMatchObject({ type: 'error', code: 'ASSET_NOT_FOUND' });
+    expect(String(refused.message)).toContain('no-such-asset');
+    const sse = await fetch(`${server.url}/v1/stream/sse?prices=no-such-asset`);
+    expect(sse.status).toBe(404);
+    expect(((await sse.json()) as { code: string }).code).toBe('ASSET_NOT_FOUND');
+    const ambiguous = await fetch(`${server.url}/v1/stream/sse?prices=BTC`);
+    expect(ambiguous.status).toBe(409);
+    expect(((await ambiguous.json()) as { code: string }).code).toBe('AMBIGUOUS_SYMBOL');
+  });
+});
+
 describe('WebSocket and SSE streams (anonymous access on)', () => {
   let server: TestServer;
   let wsUrl: string;
   const publish = (topic: string, m: unknown) => server.services.common.bus.publish(topic, m);
 
   const STREAMS: StreamOptions = {
+    // Protocol mechanics on synthetic asset ids (a1…a5): any well-formed id is taken as is.
+    resolveAsset: defaultResolveAsset,
     heartbeatIntervalMs: 300,
     maxSubscriptionsPerConnection: 5,
     maxConnectionsPerClient: 4,
@@ -491,6 +527,8 @@ describe('stream auth, slow consumers and shutdown (anonymous access off)', () =
   let stopped = false;
 
   const STREAMS: StreamOptions = {
+    // Synthetic asset ids: any well-formed id is taken as is.
+    resolveAsset: defaultResolveAsset,
     heartbeatIntervalMs: 30_000,
     sendHighWaterBytes: 16 * 1024,
     slowConsumerTimeoutMs: 300,
