@@ -14,6 +14,7 @@ export {
   decodeLogs,
   type Erc20Approval,
   type Erc20Transfer,
+  holderDeltas,
   INDEXED_TOPICS,
   type NftTransfer,
   type RawLog,

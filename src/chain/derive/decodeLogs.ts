@@ -211,18 +211,40 @@ export function decodeLogs(logs: readonly RawLog[]): DecodedLogs {
 }
 
 /**
- * Net balance change per `token|holder` from ERC-20 transfers (the zero address, which mints
- * come from and burns go to, is not a holder and is left out).
+ * Net balance change per holder and token from ERC-20 transfers (the zero address, which mints
+ * come from and burns go to, is not a holder and is left out; a transfer to oneself changes
+ * nothing), keyed holder → token → delta: no key is built per transfer, and the store's balance
+ * upsert wants this order.
+ * @example holderDeltas(decoded.erc20Transfers).get(holder)?.get(token) // 5n
+ */
+export function holderDeltas(
+  transfers: readonly Pick<Erc20Transfer, 'token' | 'from' | 'to' | 'value'>[],
+): Map<string, Map<string, bigint>> {
+  const out = new Map<string, Map<string, bigint>>();
+  const add = (holder: string, token: string, v: bigint) => {
+    let m = out.get(holder);
+    if (m === undefined) {
+      m = new Map();
+      out.set(holder, m);
+    }
+    const was = m.get(token);
+    m.set(token, was === undefined ? v : was + v);
+  };
+  for (const t of transfers) {
+    if (t.from === t.to) continue;
+    if (t.from !== ZERO_ADDRESS) add(t.from, t.token, -t.value);
+    if (t.to !== ZERO_ADDRESS) add(t.to, t.token, t.value);
+  }
+  return out;
+}
+
+/**
+ * Net balance change per `token|holder` (the flat form of `holderDeltas`).
  * @example balanceDeltas(decoded.erc20Transfers).get(`${token}|${holder}`) // 5n
  */
 export function balanceDeltas(transfers: readonly Erc20Transfer[]): Map<string, bigint> {
   const out = new Map<string, bigint>();
-  const add = (k: string, v: bigint) => out.set(k, (out.get(k) ?? 0n) + v);
-  for (const t of transfers) {
-    if (t.from !== t.to) {
-      if (t.from !== ZERO_ADDRESS) add(`${t.token}|${t.from}`, -t.value);
-      if (t.to !== ZERO_ADDRESS) add(`${t.token}|${t.to}`, t.value);
-    }
-  }
+  for (const [holder, byToken] of holderDeltas(transfers))
+    for (const [token, v] of byToken) out.set(`${token}|${holder}`, v);
   return out;
 }

@@ -398,7 +398,7 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
           await settle();
           const previous = expected;
           expected = batch.checkpoint;
-          const w: Promise<void> = write(prepared, batch, previous, head, piece.logs.length, inPiece.length);
+          const w: Promise<void> = write(prepared, previous, head, piece.logs.length, inPiece.length);
           // Awaited by the next piece or at the end; until then a failure must not go unhandled.
           w.catch(() => {});
           inflight = w;
@@ -420,12 +420,12 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
   /** Write one prepared piece, then run the commit hooks (in order: pieces are written one at a time). */
   async function write(
     prepared: PreparedBatch,
-    batch: ChainBatch,
     previous: Checkpoint | null,
     head: bigint,
     logs: number,
     blockCount: number,
   ): Promise<void> {
+    const { batch } = prepared;
     await store.apply(chainId, prepared, now(), fence(previous));
     if (o.onCommit) await o.onCommit(batch, head).catch((err) => log.warn({ err }, 'commit hook failed'));
     o.onProgress?.({ chainId, block: batch.checkpoint.block, head, logs, blocks: blockCount });
@@ -563,23 +563,13 @@ export function createChainIndexer(o: ChainIndexerOptions): ChainIndexer {
         out.push({ token: r.token, owner: r.owner, spender: r.spender, blockNumber: block, value: r.value });
       }
     }
-    // Chain order per key: an event after the last read of its block is newer than the read.
-    const final = new Map<string, bigint>();
-    let r = 0;
-    let ev = 0;
-    while (r < out.length || ev < events.length) {
-      const a = events[ev];
-      const x = out[r];
-      // A read is at the end of its block: events of the same block come first.
-      if (a !== undefined && (x === undefined || a.blockNumber <= x.blockNumber)) {
-        final.set(key(a.token, a.owner, a.spender), a.value);
-        ev++;
-      } else if (x !== undefined) {
-        final.set(key(x.token, x.owner, x.spender), x.value);
-        r++;
-      }
+    // Events after the last block with a spend are newer than every read; then everything known
+    // at the end of this piece is what the next piece starts from.
+    for (; e < events.length; e++) {
+      const a = events[e]!;
+      current.set(key(a.token, a.owner, a.spender), a.value);
     }
-    for (const [k, v] of final) carry.allowances.set(k, v);
+    for (const [k, v] of current) carry.allowances.set(k, v);
     return out;
   }
 

@@ -1,5 +1,5 @@
 import { copyTextLine, type Db, pgArray, type Queryable } from '../../db/index.js';
-import { type DecodedLogs, ZERO_ADDRESS } from '../derive/decodeLogs.js';
+import { type DecodedLogs, holderDeltas } from '../derive/decodeLogs.js';
 
 /** A block header as stored. */
 export type BlockRow = {
@@ -297,32 +297,6 @@ function batchStatements(chainId: number, b: ChainBatch): Statement[] {
   return out;
 }
 
-/**
- * Net balance change per holder and token (the zero address is not a holder), as
- * `balanceDeltas` but keyed holder → token → delta: no concatenated key per transfer, and the
- * order the balance upsert wants.
- */
-function holderDeltas(
-  transfers: readonly { token: string; from: string; to: string; value: bigint }[],
-): Map<string, Map<string, bigint>> {
-  const out = new Map<string, Map<string, bigint>>();
-  const add = (holder: string, token: string, v: bigint) => {
-    let m = out.get(holder);
-    if (m === undefined) {
-      m = new Map();
-      out.set(holder, m);
-    }
-    const was = m.get(token);
-    m.set(token, was === undefined ? v : was + v);
-  };
-  for (const t of transfers) {
-    if (t.from === t.to) continue;
-    if (t.from !== ZERO_ADDRESS) add(t.from, t.token, -t.value);
-    if (t.to !== ZERO_ADDRESS) add(t.to, t.token, t.value);
-  }
-  return out;
-}
-
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The balance upsert for these deltas (times `sign`), or null when nothing changes. */
@@ -502,9 +476,10 @@ export function createChainStore(db: Db, options: { analyzeMinRows?: number } = 
     },
 
     async apply(chainId, input, now, fence) {
-      const prepared = input instanceof PreparedBatch && input.chainId === chainId ? input : undefined;
+      if (input instanceof PreparedBatch && input.chainId !== chainId)
+        throw new Error(`a batch prepared for chain ${input.chainId} cannot be applied to chain ${chainId}`);
       const batch = input instanceof PreparedBatch ? input.batch : input;
-      const statements = prepared ? prepared.statements : batchStatements(chainId, batch);
+      const statements = input instanceof PreparedBatch ? input.statements : batchStatements(chainId, batch);
       await db.transaction(async (tx) => {
         const cp = [chainId, s(batch.checkpoint.block), batch.checkpoint.hash, now];
         if (fence) {
